@@ -1,0 +1,107 @@
+"""Operations a pure handler asks the store to perform inside the commit.
+
+A handler never reads the database. Whatever it needs to be true at commit time
+(an entrustment exists, a licence line has enough balance, a declaration is in
+a given state) it states as operations here. The store evaluates one document's
+operations in order, inside the batch transaction, as conditional statements in
+a sub-transaction: the first that fails rolls back that document's operations
+only and turns its receipt into a rejection with the operation's code, message
+and path. Other documents of the batch are unaffected.
+
+Entities are business objects with a state (cards, declarations, entrustments,
+agreements, bills...), keyed by (kind, key), with a JSON ``data`` object and an
+``owner`` enterprise. Ledgers are balances keyed by (ledger, key), changed only
+through Open/Debit/Credit; every change is a history row naming the document.
+
+    op           fails with               when
+    Create       STATE_CONFLICT           (kind, key) exists already
+    Transition   REFERENCE_UNKNOWN        (kind, key) does not exist
+                 STATE_CONFLICT           its state is not in from_states
+    Require      op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
+                 by default)              state in states and data matching `where`
+    Open         STATE_CONFLICT           (ledger, key) exists already
+    Debit        REFERENCE_UNKNOWN        (ledger, key) does not exist
+                 LEDGER_INSUFFICIENT      balance < amount
+    Credit       REFERENCE_UNKNOWN        (ledger, key) does not exist
+    NextSerial   never                    returns the next value of a counter as result[name]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    kind: str
+    key: str
+    state: str
+    owner: str
+    data: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    kind: str
+    key: str
+    from_states: tuple[str, ...]
+    to_state: str
+    patch: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Require:
+    """Some entity of ``kind`` satisfies the condition.
+
+    ``where`` is a PostgreSQL jsonpath predicate over the entity's data, with
+    ``vars`` bound as ``$name`` (for example ``'$.broker == $b && $.valid_to >= $day'``).
+    """
+
+    kind: str
+    states: tuple[str, ...]
+    key: str | None = None
+    where: str | None = None
+    vars: JSON = field(default_factory=dict)
+    code: str = "RULE_VIOLATION"
+    message: str = "required record not found"
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    ledger: str
+    key: str
+    amount: Decimal
+    owner: str
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Debit:
+    ledger: str
+    key: str
+    amount: Decimal
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    ledger: str
+    key: str
+    amount: Decimal
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class NextSerial:
+    counter: str
+    name: str
+
+
+Op = Create | Transition | Require | Open | Debit | Credit | NextSerial
