@@ -1,6 +1,6 @@
 from gateway.store import Store
 
-from tests.store.conftest import enterprise, submission
+from .helpers import enterprise, submission
 
 
 async def test_commit_then_get_and_feed(store: Store) -> None:
