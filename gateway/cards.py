@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.store import Entity, Store
-from routing.cards import Card, CardLookup
+from routing.cards import Card
 from routing.rights import effective_rights
 
 
@@ -41,10 +41,12 @@ def to_card(card: Entity, enterprise: Entity | None) -> Card:
     )
 
 
-class CardCache(CardLookup):
+class CardCache:
     def __init__(self, cards: dict[str, Card]) -> None:
-        super().__init__(cards)
         self._cards = cards
+
+    def get(self, serial: str, /) -> Card | None:
+        return self._cards.get(serial)
 
     @classmethod
     async def load(cls, store: Store) -> CardCache:
@@ -61,10 +63,11 @@ class CardCache(CardLookup):
     async def follow(self, store: Store) -> None:
         """Apply every card or enterprise change announced by any worker."""
         async with await store.listen_entities() as changes:
-            async for kind, key in changes:
+            async for change in changes:
+                kind, _, key = change.partition(":")
                 if kind == "card":
                     await self._reload_card(store, key)
-                elif kind == "enterprise":
+                elif kind in ("enterprise", "*"):
                     await self.reload(store)
 
     async def _reload_card(self, store: Store, serial: str) -> None:

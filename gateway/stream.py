@@ -23,8 +23,8 @@ from gateway.ingest import Answer
 from gateway.metrics import OPEN_STREAMS
 from gateway.runtime import Runtime, utc_now
 from routing.cards import identify
-from routing.errors import EportError
 from routing.envelope import decode_base64
+from routing.errors import EportError
 from routing.receipts import open_envelope
 
 POLICY_VIOLATION = 1008

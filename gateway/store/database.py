@@ -136,6 +136,16 @@ class Database:
             for r in rows
         ]
 
+    async def last_seq(self, enterprise: str) -> int:
+        async with self._pool.acquire(timeout=self._timeout) as conn:
+            return int(await conn.fetchval(queries.LAST_SEQ, enterprise))
+
+    async def ensure_entity(
+        self, kind: str, key: str, state: str, owner: str, data: dict[str, Any]
+    ) -> None:
+        async with self._pool.acquire(timeout=self._timeout) as conn:
+            await conn.execute(queries.ENSURE_ENTITY, kind, key, state, owner, data)
+
     async def ping(self, timeout: float) -> bool:
         try:
             async with self._pool.acquire(timeout=timeout) as conn:
