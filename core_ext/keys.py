@@ -135,6 +135,8 @@ def private_key_to_pem(private_key: bytes) -> bytes:
 
 def _scalar_from_ec(inner: keys.ECPrivateKey, curve_known: bool) -> bytes:
     with hostile_input("private key"):
+        if inner["version"].native != "ecPrivkeyVer1":
+            raise PKIError("EC private key version must be 1")
         if not curve_known and not _is_sm2(inner["parameters"]):
             raise PKIError("private key is not an SM2 key")
         encoded = bytes(inner["private_key"].contents)
@@ -151,6 +153,8 @@ def _scalar_from_ec(inner: keys.ECPrivateKey, curve_known: bool) -> bytes:
 
 def _scalar_from_pkcs8(info: keys.PrivateKeyInfo) -> bytes:
     with hostile_input("private key"):
+        if info["version"].native != 0:
+            raise PKIError("PKCS#8 version must be 0")
         algorithm = info["private_key_algorithm"]
         if algorithm["algorithm"].native != "ec" or not _is_sm2(algorithm["parameters"]):
             raise PKIError("private key is not an SM2 key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,8 +12,8 @@ import pytest
 DISTID = "distid:1234567812345678"
 
 
-def openssl(*args: str | Path, cwd: Path, check: bool = True) -> str:
-    """Run ``openssl args...`` in ``cwd``; return stdout and stderr together.
+def openssl(command: str, *, cwd: Path, check: bool = True) -> str:
+    """Run ``openssl <command>`` (split like a shell would) in ``cwd``; return stdout + stderr.
 
     Some subcommands (``openssl crl -verify``) exit 0 even when the check
     fails, so callers assert on the text, not only on the exit status.
@@ -20,9 +21,9 @@ def openssl(*args: str | Path, cwd: Path, check: bool = True) -> str:
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command line is not installed")
     done = subprocess.run(
-        ["openssl", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
+        ["openssl", *shlex.split(command)], cwd=cwd, capture_output=True, text=True, check=False
     )
     output = done.stdout + done.stderr
     if check and done.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(map(str, args))} failed:\n{output}")
+        raise AssertionError(f"openssl {command} failed:\n{output}")
     return output

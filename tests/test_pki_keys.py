@@ -28,8 +28,8 @@ MESSAGE = b'{"id": "DEC-2026-000001", "type": "dec.declaration"}'
 
 @pytest.fixture
 def openssl_key(tmp_path: Path) -> Path:
-    openssl("genpkey", "-algorithm", "SM2", "-out", "key.pem", cwd=tmp_path)
-    openssl("pkey", "-in", "key.pem", "-pubout", "-out", "key.pub.pem", cwd=tmp_path)
+    openssl("genpkey -algorithm SM2 -out key.pem", cwd=tmp_path)
+    openssl("pkey -in key.pem -pubout -out key.pub.pem", cwd=tmp_path)
     return tmp_path / "key.pem"
 
 
@@ -45,22 +45,11 @@ def test_openssl_keys_load_and_reencode_byte_identical(openssl_key: Path) -> Non
 
 def test_openssl_der_and_sec1_forms_load(openssl_key: Path) -> None:
     cwd = openssl_key.parent
-    openssl(
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        "key.pem",
-        "-outform",
-        "DER",
-        "-out",
-        "key.der",
-        cwd=cwd,
-    )
-    openssl("pkey", "-in", "key.pem", "-pubout", "-outform", "DER", "-out", "pub.der", cwd=cwd)
-    openssl("ec", "-in", "key.pem", "-out", "sec1.pem", cwd=cwd)
+    openssl("pkcs8 -topk8 -nocrypt -in key.pem -outform DER -out key.der", cwd=cwd)
+    openssl("pkey -in key.pem -pubout -outform DER -out pub.der", cwd=cwd)
+    openssl("ec -in key.pem -out sec1.pem", cwd=cwd)
     # OpenSSL writes DER private keys in the traditional (SEC1) form.
-    openssl("pkey", "-in", "key.pem", "-outform", "DER", "-out", "sec1.der", cwd=cwd)
+    openssl("pkey -in key.pem -outform DER -out sec1.der", cwd=cwd)
     private_key = load_private_key(openssl_key.read_bytes())
     sec1_pem = (cwd / "sec1.pem").read_bytes()
     assert b"-----BEGIN SM2 PRIVATE KEY-----" in sec1_pem  # what OpenSSL 3.0 labels it
@@ -81,8 +70,10 @@ def test_openssl_der_and_sec1_forms_load(openssl_key: Path) -> None:
 def test_openssl_signature_verifies_with_loaded_public_key(openssl_key: Path) -> None:
     cwd = openssl_key.parent
     (cwd / "msg").write_bytes(MESSAGE)
-    openssl("pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID,
-            "-inkey", "key.pem", "-in", "msg", "-out", "sig", cwd=cwd)  # fmt: skip
+    openssl(
+        f"pkeyutl -sign -rawin -digest sm3 -pkeyopt {DISTID} -inkey key.pem -in msg -out sig",
+        cwd=cwd,
+    )
     public_key = load_public_key((cwd / "key.pub.pem").read_bytes())
     signature = (cwd / "sig").read_bytes()
     assert sm2.verify(public_key, MESSAGE, signature)
@@ -95,12 +86,17 @@ def test_our_keys_sign_and_verify_in_openssl(tmp_path: Path) -> None:
     assert public_path == tmp_path / "KEY.pub.pem"
     (tmp_path / "msg").write_bytes(MESSAGE)
     (tmp_path / "ours.sig").write_bytes(sm2.sig_to_der(sm2.sign(pair.private_key, MESSAGE)))
-    verified = openssl("pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID,
-                       "-pubin", "-inkey", "KEY.pub.pem", "-in", "msg", "-sigfile", "ours.sig",
-                       cwd=tmp_path)  # fmt: skip
+    verified = openssl(
+        f"pkeyutl -verify -rawin -digest sm3 -pkeyopt {DISTID} "
+        "-pubin -inkey KEY.pub.pem -in msg -sigfile ours.sig",
+        cwd=tmp_path,
+    )
     assert "Signature Verified Successfully" in verified
-    openssl("pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID,
-            "-inkey", "KEY.pem", "-in", "msg", "-out", "theirs.sig", cwd=tmp_path)  # fmt: skip
+    openssl(
+        "pkeyutl -sign -rawin -digest sm3 -pkeyopt "
+        f"{DISTID} -inkey KEY.pem -in msg -out theirs.sig",
+        cwd=tmp_path,
+    )
     assert sm2.verify(pair.public_key, MESSAGE, (tmp_path / "theirs.sig").read_bytes())
 
 
@@ -140,7 +136,7 @@ def test_point_off_the_curve_is_refused_in_every_encoding() -> None:
 def test_foreign_and_encrypted_keys_are_refused(
     tmp_path: Path, genpkey_args: tuple[str, ...], message: str
 ) -> None:
-    openssl("genpkey", *genpkey_args, "-out", "key.pem", cwd=tmp_path)
+    openssl(f"genpkey {' '.join(genpkey_args)} -out key.pem", cwd=tmp_path)
     with pytest.raises(PKIError, match=message):
         load_private_key((tmp_path / "key.pem").read_bytes())
 
