@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,8 +34,29 @@ async def _admin(url: str, statement: str) -> None:
         await conn.close()
 
 
+@contextmanager
+def server_dir() -> Iterator[Path]:
+    """A directory for a pgserver data directory.
+
+    Not under pytest's tmp_path: pgserver (as root) runs PostgreSQL as another
+    user and opens up the directory's parents, and a concurrent pytest run
+    closes /tmp/pytest-of-<user> again.
+    """
+    path = Path(tempfile.mkdtemp(prefix="eport-pg-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_dir() -> Iterator[Path]:
+    with server_dir() as path:
+        yield path
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     server_url = os.environ.get("EPORT_TEST_DATABASE_URL")
     if server_url:
         name = f"eport_test_{secrets.token_hex(6)}"
@@ -44,9 +68,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         from pgserver import get_server
 
-        pgdata: Path = tmp_path_factory.mktemp("pg") / "pgdata"
-        server = get_server(pgdata, cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
+        with server_dir() as path:
+            server = get_server(path / "pgdata", cleanup_mode="delete")
+            try:
+                yield server.get_uri()
+            finally:
+                server.cleanup()
