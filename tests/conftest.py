@@ -21,11 +21,6 @@ import asyncpg
 import pytest
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 async def _admin(url: str, statement: str) -> None:
     conn = await asyncpg.connect(url)
     try:
@@ -62,7 +57,7 @@ def database_url() -> Iterator[str]:
         name = f"eport_test_{secrets.token_hex(6)}"
         asyncio.run(_admin(server_url, f"CREATE DATABASE {name}"))
         try:
-            yield with_database(server_url, name)
+            yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
         finally:
             asyncio.run(_admin(server_url, f"DROP DATABASE {name} WITH (FORCE)"))
     else:
