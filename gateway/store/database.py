@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # Readers (get, feed, entities, ping) get connections beyond the writers'.
 READER_CONNECTIONS = 2
+APPLICATION_NAME = "eport-store"  # names the pool's sessions in pg_stat_activity
 NOTIFY_PAYLOAD_MAX = 7000  # PostgreSQL refuses payloads of 8000 bytes or more
 
 
@@ -55,6 +56,7 @@ class Database:
                 init=_init_connection,
                 timeout=timeout,
                 command_timeout=timeout,
+                server_settings={"application_name": APPLICATION_NAME},
             )
         except Exception as exc:
             if is_transient(exc):
