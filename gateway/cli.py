@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from core_ext.pki import KeyPair, load_private_key, load_public_key, public_key_to_hex
 
+from core_ext.pki import KeyPair, load_private_key, load_public_key, public_key_to_hex
 from gateway.client import Client, Signer
 from gateway.config import Config
 

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import msgspec
 import trio_websocket
-from core_ext.pki import parse_certificate
 
 from core_ext import sm2
+from core_ext.pki import parse_certificate
 from routing.receipts import OpenedReceipt, open_envelope
 from routing.signed_requests import request_message
 

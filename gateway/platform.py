@@ -24,7 +24,6 @@ from core_ext.pki import (
     parse_certificate,
     public_key_to_hex,
 )
-
 from gateway.store import Store
 
 PLATFORM_CODE = "EPORT00000"

@@ -1,4 +1,4 @@
-"""identity 身份认证: enterprises join the platform and receive IC cards.
+"""Onboarding: enterprises join the platform and receive IC cards.
 
 Onboarding is signed by platform department cards. A card's certificate is
 issued by the platform CA (the handler's one capability); its serial is derived
