@@ -183,7 +183,9 @@ async def test_entity_reads_and_change_notices(store: Store) -> None:
         assert await notices.receive() == f"card:{k}"
         await run_one(store, Transition("card", k, ("active",), "locked", {"why": "lost"}))
         assert await notices.receive() == f"card:{k}"
-    assert await store.entity("card", k) == ("locked", {"holder": "Li", "why": "lost"})
+    found = await store.entity("card", k)
+    assert found is not None
+    assert (found.state, found.data) == ("locked", {"holder": "Li", "why": "lost"})
     assert await store.entity("card", "nope") is None
     cards = [e for e in await store.entities("card") if e.key == k]
     assert [(c.state, c.owner, c.version) for c in cards] == [("locked", "E1", 2)]
