@@ -246,6 +246,11 @@ def _extensions_plus(der: bytes, extra: dict[str, object]) -> list[object]:
     return [*extensions, extra]
 
 
+def _name_with_two_common_names() -> asn1_x509.Name:
+    rdn = asn1_x509.Name.build({"common_name": "holder"}).chosen[0]
+    return asn1_x509.Name(name="", value=asn1_x509.RDNSequence([rdn, rdn]))
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -258,6 +263,7 @@ def _extensions_plus(der: bytes, extra: dict[str, object]) -> list[object]:
             asn1_x509.Name.build({"organization_name": "1101910123"}),
             "exactly one CN",
         ),
+        ("subject", _name_with_two_common_names(), "exactly one CN"),
     ],
 )
 def test_certificates_outside_the_profile_are_refused(
