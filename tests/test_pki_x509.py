@@ -189,7 +189,7 @@ def test_issue_refuses_validity_outside_the_ca(ca: CertificateAuthority, days: i
         ca.issue(CARD_NAME, KeyPair.generate().public_key, not_before=START, days=days)
 
 
-@pytest.mark.parametrize("serial", [-1, 2**159])
+@pytest.mark.parametrize("serial", [-1, 0, 2**159])
 def test_issue_refuses_serials_outside_rfc5280(ca: CertificateAuthority, serial: int) -> None:
     with pytest.raises(PKIError, match="serial"):
         ca.issue(CARD_NAME, KeyPair.generate().public_key, serial=serial, not_before=START)
