@@ -134,7 +134,7 @@ def test_format_then_parse_round_trips(units: int, scale: int) -> None:
 
 @given(st.from_regex(r"-?(0|[1-9][0-9]{0,15})(\.[0-9]{1,7})?", fullmatch=True))
 def test_parse_agrees_with_decimal(text: str) -> None:
-    expected = Decimal(text).scaleb(5)
+    expected = Decimal(text).scaleb(5, EXACT)
     try:
         units = parse_fixed(text, 19, 5, signed=True)
     except FieldError as exc:
@@ -146,8 +146,11 @@ def test_parse_agrees_with_decimal(text: str) -> None:
 
 
 def oracle_product(a: int, a_scale: int, b: int, b_scale: int, scale: int) -> int:
-    product = EXACT.multiply(Decimal(a).scaleb(-a_scale), Decimal(b).scaleb(-b_scale))
-    return int(product.quantize(Decimal(1).scaleb(-scale), context=EXACT).scaleb(scale))
+    # every step in an 80-digit context: the default 28 digits would round silently
+    factors = (Decimal(a).scaleb(-a_scale, EXACT), Decimal(b).scaleb(-b_scale, EXACT))
+    product = EXACT.multiply(*factors)
+    rounded = product.quantize(Decimal(1).scaleb(-scale), context=EXACT)
+    return int(rounded.scaleb(scale, EXACT))
 
 
 @given(
