@@ -118,7 +118,7 @@ class CertificateAuthority:
         fields = CertificateFields(
             subject=subject,
             public_key=key.public_key,
-            serial=serial or new_serial(),
+            serial=new_serial() if serial is None else serial,
             not_before=start,
             not_after=start + timedelta(days=days),
             is_ca=True,
@@ -149,7 +149,7 @@ class CertificateAuthority:
         fields = CertificateFields(
             subject=subject,
             public_key=public_key,
-            serial=serial or new_serial(),
+            serial=new_serial() if serial is None else serial,
             not_before=start,
             not_after=start + timedelta(days=days),
         )

@@ -31,6 +31,8 @@ from core_ext.asn1_sm2 import (
 )
 from core_ext.keys import KeyPair, check_public_key, public_key_from_info
 
+# asn1crypto's names for CN, O and OU, in SubjectName's field order.
+_NAME_KEYS = ("common_name", "organization_name", "organizational_unit_name")
 # RFC 5280 upper bound for CN, O and OU.
 _MAX_NAME_LENGTH = 64
 # RFC 5280: serial numbers are at most 20 octets.
@@ -55,24 +57,20 @@ class SubjectName:
                 raise PKIError(f"name attributes must be 1-{_MAX_NAME_LENGTH} characters")
 
     def to_asn1(self) -> asn1_x509.Name:
-        attributes = {
-            "common_name": self.common_name,
-            "organization_name": self.organization,
-            "organizational_unit_name": self.organizational_unit,
-        }
-        present = {key: value for key, value in attributes.items() if value is not None}
-        return asn1_x509.Name.build(present)
+        values = (self.common_name, self.organization, self.organizational_unit)
+        return asn1_x509.Name.build(
+            {key: value for key, value in zip(_NAME_KEYS, values, strict=True) if value is not None}
+        )
 
     @classmethod
     def from_asn1(cls, name: asn1_x509.Name) -> SubjectName:
-        native = name.native
-        values = [native.get(key) for key in ("common_name", "organization_name")]
-        values.append(native.get("organizational_unit_name"))
-        if not isinstance(values[0], str) or not all(
-            v is None or isinstance(v, str) for v in values
+        # A repeated attribute decodes to a list, hence the isinstance checks.
+        common_name, organization, unit = (name.native.get(key) for key in _NAME_KEYS)
+        if not isinstance(common_name, str) or not all(
+            value is None or isinstance(value, str) for value in (organization, unit)
         ):
             raise PKIError("name needs exactly one CN and at most one O and OU")
-        return cls(*values)
+        return cls(common_name, organization, unit)
 
 
 def key_identifier(public_key: bytes) -> bytes:

@@ -189,7 +189,7 @@ def test_issue_refuses_validity_outside_the_ca(ca: CertificateAuthority, days: i
         ca.issue(CARD_NAME, KeyPair.generate().public_key, not_before=START, days=days)
 
 
-@pytest.mark.parametrize("serial", [-1, 2**159])
+@pytest.mark.parametrize("serial", [-1, 0, 2**159])
 def test_issue_refuses_serials_outside_rfc5280(ca: CertificateAuthority, serial: int) -> None:
     with pytest.raises(PKIError, match="serial"):
         ca.issue(CARD_NAME, KeyPair.generate().public_key, serial=serial, not_before=START)
@@ -246,6 +246,11 @@ def _extensions_plus(der: bytes, extra: dict[str, object]) -> list[object]:
     return [*extensions, extra]
 
 
+def _name_with_two_common_names() -> asn1_x509.Name:
+    rdn = asn1_x509.Name.build({"common_name": "holder"}).chosen[0]
+    return asn1_x509.Name(name="", value=asn1_x509.RDNSequence([rdn, rdn]))
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -258,6 +263,7 @@ def _extensions_plus(der: bytes, extra: dict[str, object]) -> list[object]:
             asn1_x509.Name.build({"organization_name": "1101910123"}),
             "exactly one CN",
         ),
+        ("subject", _name_with_two_common_names(), "exactly one CN"),
     ],
 )
 def test_certificates_outside_the_profile_are_refused(
