@@ -12,11 +12,11 @@ from tests.hostile import corpus
 
 KEY = sm2.generate_private_key()
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-CARD = Card(serial="a1", enterprise="EPORT00000", enterprise_type="department",
+CARD = Card(serial="a1", enterprise="11000EPORT", enterprise_type="department",
             department_kind="platform", kind="department", holder="admin", status="active",
             not_before=NOW - timedelta(days=1), not_after=NOW + timedelta(days=1),
             public_key=sm2.public_key(KEY), rights=frozenset({"identity"}))
-VALID = {"id": "H-1", "type": "identity.enterprise_register", "sender": "EPORT00000",
+VALID = {"id": "H-1", "type": "identity.enterprise_register", "sender": "11000EPORT",
          "ts": "2026-11-28T07:59:00Z",
          "body": {"code": "1101910123", "uscc": "91110000600037341L", "name": "示例",
                   "type": "trader"}}
