@@ -65,10 +65,17 @@ class CardCache:
         async with await store.listen_entities() as changes:
             async for change in changes:
                 kind, _, key = change.partition(":")
-                if kind == "card":
-                    await self._reload_card(store, key)
-                elif kind in ("enterprise", "*"):
-                    await self.reload(store)
+                await self.changed(store, kind, key)
+
+    async def changed(self, store: Store, kind: str, key: str) -> None:
+        """Entity (kind, key) changed ("*": anything may have): reload what it affects."""
+        if kind == "card":
+            await self._reload_card(store, key)
+        elif kind == "enterprise":
+            for serial in [c.serial for c in self._cards.values() if c.enterprise == key]:
+                await self._reload_card(store, serial)
+        elif kind == "*":
+            await self.reload(store)
 
     async def _reload_card(self, store: Store, serial: str) -> None:
         card = await store.entity("card", serial)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import trio
 
@@ -49,7 +50,8 @@ class Runtime:
         verifier = Verifier()
         window = Window(timedelta(seconds=config.max_future_skew_s),
                         timedelta(seconds=config.max_age_s))
-        ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now)
+        ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now,
+                        partial(cards.changed, store))
         hub = Hub(store)
         nursery.start_soon(verifier.run)
         nursery.start_soon(cards.follow, store)
