@@ -136,7 +136,7 @@ def test_locked_card_is_refused_until_unlocked(gateway: Gateway) -> None:
     assert problem(refused)["code"] == "CARD_INACTIVE"
     assert "locked" in problem(refused)["detail"]
     unlock = gateway.admin.document("identity.card_unlock", gateway.platform_code,
-                                    {"card": legal.cert})
+                                    {"card": legal.cert, "enterprise": enterprise})
     assert submit(gateway, unlock).status == 201
     again = submit(gateway, legal.document("identity.card_lock", enterprise,
                                            {"card": operator.cert}))
@@ -210,7 +210,7 @@ def test_queries_need_a_signed_request(gateway: Gateway) -> None:
         # the card is locked now: queries by it are refused too
         assert client.get(f"/v1/documents/{enterprise}/Q-LOCK-1", legal).status == 403
         operator_doc = gateway.admin.document("identity.card_unlock", gateway.platform_code,
-                                              {"card": legal.cert})
+                                              {"card": legal.cert, "enterprise": enterprise})
         assert client.submit(operator_doc).status == 201
         found = client.get(f"/v1/documents/{enterprise}/Q-LOCK-1", legal)
         assert found.status == 200
@@ -218,10 +218,17 @@ def test_queries_need_a_signed_request(gateway: Gateway) -> None:
         feed = client.get("/v1/receipts?after=0&limit=10", legal)
         assert feed.status == 200
         items = feed.json()["items"]
-        assert [item["receipt"]["doc_id"] for item in items] == ["Q-LOCK-1"]
+        assert [item["receipt"]["doc_id"] for item in items] == ["Q-LOCK-1",
+                                                                  operator_doc_id(operator_doc)]
+        assert [item["receipt"]["status"] for item in items] == ["accepted", "event"]
+        assert items[1]["receipt"]["ref"] == {"card": legal.cert, "state": "active"}
         assert feed.json()["next"] == items[-1]["receipt"]["seq"]
         missing = client.get(f"/v1/documents/{enterprise}/NOPE", legal)
         assert missing.status == 404
+
+
+def operator_doc_id(envelope: bytes) -> str:
+    return str(json.loads(envelope)["doc"]["id"])
 
 
 def test_schemas_examples_health_and_metrics(gateway: Gateway) -> None:
