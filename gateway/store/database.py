@@ -94,20 +94,31 @@ class Database:
         """One batch; raises ``Transient`` (or its ``CommitUnknown``) when worth retrying."""
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
-                await self._ensure_days(conn, {s.received_at.astimezone(UTC).date() for s in subs})
-                outcomes, touched = await write_batch(conn, subs, self._sealer, earlier)
                 try:
-                    await _notify_feed(conn, touched)
-                except Exception:
-                    # Committed already: the outcomes stand; a lost hint costs a poll.
-                    log.warning("feed NOTIFY failed after commit", exc_info=True)
-                return outcomes
+                    return await self._write(conn, subs, earlier)
+                except Exception as exc:
+                    if is_transient(exc):
+                        # Never reuse a connection in doubt: the pool reconnects.
+                        conn.terminate()
+                    raise
         except Transient:
             raise
         except Exception as exc:
             if is_transient(exc):
                 raise Transient(str(exc)) from exc
             raise
+
+    async def _write(
+        self, conn: asyncpg.Connection, subs: Sequence[Submission], earlier: Mapping[Key, bytes]
+    ) -> list[Outcome]:
+        await self._ensure_days(conn, {s.received_at.astimezone(UTC).date() for s in subs})
+        outcomes, touched = await write_batch(conn, subs, self._sealer, earlier)
+        try:
+            await _notify_feed(conn, touched)
+        except Exception:
+            # Committed already: the outcomes stand; a lost hint costs a poll.
+            log.warning("feed NOTIFY failed after commit", exc_info=True)
+        return outcomes
 
     async def _ensure_days(self, conn: asyncpg.Connection, days: set[date]) -> None:
         if days <= self._days:
