@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 import msgspec
 
+from routing.errors import FieldInvalid
 from routing.ops import Require, Transition
-from routing.registry import Decision, DocContext, DocSpec
+from routing.registry import Decision, DocContext, DocSpec, Event
+from routing.subsystems.identity.onboarding import CustomsCode
 from routing.subsystems.identity.states import CARD_STATES, CARD_TRANSITIONS, CardTransition
 
 Serial = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{1,40}$")]
@@ -16,21 +18,29 @@ Reason = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x1f\x7f]
 
 class CardAction(msgspec.Struct, forbid_unknown_fields=True):
     card: Serial
+    # The card's enterprise; a department names it, a legal card acts on its own.
+    enterprise: CustomsCode | None = None
     reason: Reason = ""
 
 
 def _handler(doc_type: str, rule: CardTransition) -> Any:
     def handle(ctx: DocContext, body: CardAction) -> Decision:
-        ops: list[Any] = []
-        if ctx.card.kind == "legal":
-            ops.append(Require("card", CARD_STATES, key=body.card, where="$.enterprise == $e",
-                               vars={"e": ctx.sender},
-                               message="a legal card acts on its own enterprise's cards only",
-                               path="$.body.card"))
-        ops.append(Transition("card", body.card, rule.from_states, rule.to_state,
-                              {"reason": body.reason, "by": ctx.card.serial},
-                              path="$.body.card"))
-        return Decision(ref={"card": body.card, "state": rule.to_state}, ops=tuple(ops))
+        owner = ctx.sender if ctx.card.kind == "legal" else body.enterprise
+        if owner is None:
+            raise FieldInvalid("a department names the card's enterprise",
+                               path="$.body.enterprise")
+        ref = {"card": body.card, "state": rule.to_state}
+        ops = (
+            Require("card", CARD_STATES, key=body.card, where="$.enterprise == $e",
+                    vars={"e": owner}, message=f"card {body.card} is not {owner}'s",
+                    path="$.body.card"),
+            Transition("card", body.card, rule.from_states, rule.to_state,
+                       {"reason": body.reason, "by": ctx.card.serial}, path="$.body.card"),
+        )
+        event = None
+        if owner != ctx.sender:
+            event = Event((owner,), ctx.sender, ctx.doc_id, ctx.doc_type, ref)
+        return Decision(ref=ref, ops=ops, event=event)
 
     handle.__name__ = doc_type.replace(".", "_")
     return handle
@@ -45,7 +55,8 @@ def _spec(doc_type: str, rule: CardTransition) -> DocSpec[Any]:
         card_kinds=frozenset(kinds),
         department_kinds=rule.departments,
         description=f"card: {', '.join(rule.from_states)} → {rule.to_state}",
-        example=lambda: {"card": "76b113ed42ad73d1", "reason": "reported lost"},
+        example=lambda: {"card": "76b113ed42ad73d1", "enterprise": "1101910123",
+                         "reason": "reported lost"},
     )
 
 
