@@ -7,6 +7,7 @@ receipt, or problem details), and whether it is a replay.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ import trio
 from core_ext import sm3
 from gateway.metrics import DOCUMENTS, PROBLEMS
 from gateway.problems import problem_body
+from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
 from gateway.verifier import Verifier
 from routing.cards import CardLookup
@@ -71,6 +73,7 @@ class Ingest:
         window: Window,
         clock: Callable[[], datetime],
         changed: Callable[[str, str], Awaitable[None]],
+        limiter: RateLimiter,
     ) -> None:
         self.cards = cards
         self.window = window
@@ -80,6 +83,7 @@ class Ingest:
         self._issuer = issuer
         self._clock = clock
         self._changed = changed
+        self._limiter = limiter
 
     async def submit(self, envelope: bytes, enterprise: str | None = None) -> Answer:
         (answer,) = await self.submit_many([envelope], enterprise)
@@ -100,6 +104,7 @@ class Ingest:
                 item = admit(data, self.cards, self._registry, received_at, self.window)
                 if enterprise is not None and item.card.enterprise != enterprise:
                     raise PermissionDenied("card belongs to another enterprise than the stream's")
+                self._limiter.take(item.framed.cert, time.monotonic())
                 admitted.append((index, item))
             except ProblemError as error:
                 answers[index] = problem_answer(error)

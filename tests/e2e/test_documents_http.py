@@ -241,3 +241,16 @@ def test_schemas_examples_health_and_metrics(gateway: Gateway) -> None:
     assert httpx.get(f"{gateway.url}/readyz").status_code == 200
     metrics = httpx.get(f"{gateway.url}/metrics").text
     assert "eport_documents_total" in metrics
+
+
+def test_rate_limit_per_certificate(tight_gateway: Gateway) -> None:
+    enterprise = tight_gateway.enterprise()
+    legal = tight_gateway.card(enterprise, "legal")
+    with tight_gateway.client() as client:
+        envelopes = [legal.document("identity.card_lock", enterprise, {"card": "ab"})
+                     for _ in range(40)]
+        reply = client.submit_batch(envelopes)
+    statuses = [r["status"] for r in reply.json()["results"]]
+    assert 429 in statuses and statuses.index(429) >= 19
+    limited = next(r for r in reply.json()["results"] if r["status"] == 429)
+    assert limited["problem"]["code"] == "RATE_LIMITED"

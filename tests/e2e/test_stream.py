@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from pathlib import Path
 
 import msgspec
-import pytest
 import trio
 import trio_websocket
 
 from core_ext import sm2
 from gateway.client import AsyncClient, Signer
-from tests.e2e.gateway import Gateway, random_customs_code, start_gateway, stop_gateway
+from tests.e2e.gateway import Gateway, random_customs_code
 
 POLICY_VIOLATION = 1008
-
-
-@pytest.fixture(scope="module")
-def tight_gateway(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) -> Iterator[Gateway]:
-    """A second process on the same database and home: small credit and frames, slow commits."""
-    tmp: Path = tmp_path_factory.mktemp("tight")
-    (tmp / "home").symlink_to(gateway.home)
-    running = start_gateway(tmp, gateway.database_url, env={
-        "EPORT_WS_CREDIT": "2", "EPORT_WS_MAX_FRAME_BYTES": "4096",
-        "EPORT_BATCH_MAX_WAIT_MS": "300"})
-    try:
-        yield running
-    finally:
-        stop_gateway(running)
 
 
 def lock_body(signer: Signer) -> dict[str, str]:
