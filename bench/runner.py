@@ -152,5 +152,5 @@ def _record(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / time.strftime("%Y%m%dT%H%M%SZ.json", time.gmtime())
     record = {"quick": quick, "tolerance": tolerance, "benchmarks": documents, "failures": failures}
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
