@@ -1,0 +1,75 @@
+"""The card registry every worker keeps in memory, kept fresh through the database.
+
+Cards and enterprises are entities in the store. The cache loads them all at
+start, then follows the store's entity notifications (``NOTIFY`` on every
+change, from any worker) and reloads what changed, so a status change reaches
+every worker well within a second. Effective rights are derived here from the
+card kind, the enterprise type and the legal card's grants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.store import Entity, Store
+from routing.cards import Card, CardLookup
+from routing.rights import effective_rights
+
+
+def to_card(card: Entity, enterprise: Entity | None) -> Card:
+    data = card.data
+    company = enterprise.data if enterprise is not None else {}
+    enterprise_type = str(company.get("type", ""))
+    department_kind = company.get("department_kind")
+    status = card.state
+    if enterprise is None or enterprise.state != "active":
+        status = "cancelled"
+    grants = [str(g) for g in data.get("grants", [])]  # type: ignore[attr-defined]
+    return Card(
+        serial=card.key,
+        enterprise=card.owner,
+        enterprise_type=enterprise_type,
+        department_kind=str(department_kind) if department_kind else None,
+        kind=str(data["kind"]),
+        holder=str(data["holder"]),
+        status=status,
+        not_before=datetime.fromisoformat(str(data["not_before"])),
+        not_after=datetime.fromisoformat(str(data["not_after"])),
+        public_key=bytes.fromhex(str(data["public_key"])),
+        rights=effective_rights(str(data["kind"]), enterprise_type,
+                                str(department_kind) if department_kind else None, grants),
+    )
+
+
+class CardCache(CardLookup):
+    def __init__(self, cards: dict[str, Card]) -> None:
+        super().__init__(cards)
+        self._cards = cards
+
+    @classmethod
+    async def load(cls, store: Store) -> CardCache:
+        cache = cls({})
+        await cache.reload(store)
+        return cache
+
+    async def reload(self, store: Store) -> None:
+        enterprises = {e.key: e for e in await store.entities("enterprise")}
+        fresh = {c.key: to_card(c, enterprises.get(c.owner)) for c in await store.entities("card")}
+        self._cards.clear()
+        self._cards.update(fresh)
+
+    async def follow(self, store: Store) -> None:
+        """Apply every card or enterprise change announced by any worker."""
+        async with await store.listen_entities() as changes:
+            async for kind, key in changes:
+                if kind == "card":
+                    await self._reload_card(store, key)
+                elif kind == "enterprise":
+                    await self.reload(store)
+
+    async def _reload_card(self, store: Store, serial: str) -> None:
+        card = await store.entity("card", serial)
+        if card is None:
+            self._cards.pop(serial, None)
+            return
+        self._cards[serial] = to_card(card, await store.entity("enterprise", card.owner))

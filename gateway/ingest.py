@@ -1,0 +1,130 @@
+"""One path for every document: pipeline, verification batch, group commit, answer.
+
+Used by the HTTP routes (single and batch) and the WebSocket stream alike.
+An ``Answer`` is what the client gets: an HTTP status, the body bytes (a signed
+receipt, or problem details), and whether it is a replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import trio
+
+from core_ext import sm3
+from gateway.metrics import DOCUMENTS, PROBLEMS
+from gateway.problems import problem_body
+from gateway.store import Outcome, Store, Submission
+from gateway.verifier import Verifier
+from routing.cards import CardLookup
+from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
+from routing.pipeline import Admitted, Verdict, Window, admit, judge
+from routing.registry import CertificateIssuer, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: bytes
+    replay: bool = False
+    retry_after: float | None = None
+
+    @property
+    def is_problem(self) -> bool:
+        return self.status not in (200, 201, 422)
+
+
+def problem_answer(error: ProblemError) -> Answer:
+    PROBLEMS.labels(error.code).inc()
+    return Answer(error.status, problem_body(error), retry_after=error.retry_after)
+
+
+def outcome_answer(outcome: Outcome, doc_type: str) -> Answer:
+    if outcome.kind == "conflict":
+        return problem_answer(IdConflict("this id was already used for other bytes"))
+    DOCUMENTS.labels(doc_type, outcome.code).inc()
+    if outcome.kind == "replay":
+        return Answer(200, outcome.receipt, replay=True)
+    return Answer(201 if outcome.status == "accepted" else 422, outcome.receipt)
+
+
+class Ingest:
+    def __init__(
+        self,
+        store: Store,
+        cards: CardLookup,
+        registry: Registry,
+        verifier: Verifier,
+        issuer: CertificateIssuer,
+        window: Window,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.cards = cards
+        self.window = window
+        self._store = store
+        self._registry = registry
+        self._verifier = verifier
+        self._issuer = issuer
+        self._clock = clock
+
+    async def submit(self, envelope: bytes, enterprise: str | None = None) -> Answer:
+        (answer,) = await self.submit_many([envelope], enterprise)
+        return answer
+
+    async def submit_many(
+        self, envelopes: Sequence[bytes], enterprise: str | None = None
+    ) -> list[Answer]:
+        """Answers in request order; one document's failure never affects another.
+
+        ``enterprise``: on an authenticated stream, every card must belong to it.
+        """
+        received_at = self._clock()
+        answers: list[Answer | None] = [None] * len(envelopes)
+        admitted: list[tuple[int, Admitted]] = []
+        for index, data in enumerate(envelopes):
+            try:
+                item = admit(data, self.cards, self._registry, received_at, self.window)
+                if enterprise is not None and item.card.enterprise != enterprise:
+                    raise PermissionDenied("card belongs to another enterprise than the stream's")
+                admitted.append((index, item))
+            except ProblemError as error:
+                answers[index] = problem_answer(error)
+        reasons = await self._verifier.verify([item for _, item in admitted])
+        async with trio.open_nursery() as nursery:
+            for (index, item), reason in zip(admitted, reasons, strict=True):
+                if reason is not None:
+                    answers[index] = problem_answer(
+                        SignatureInvalid(f"signature does not verify ({reason})"))
+                else:
+                    nursery.start_soon(self._commit, item, index, answers)
+        return [answer for answer in answers if answer is not None]
+
+    async def _commit(self, item: Admitted, index: int, answers: list[Answer | None]) -> None:
+        verdict = judge(item, self._issuer)
+        try:
+            outcome = await self._store.commit(submission(item, verdict))
+        except ProblemError as error:
+            answers[index] = problem_answer(error)
+        else:
+            answers[index] = outcome_answer(outcome, item.framed.doc_type)
+
+
+def submission(item: Admitted, verdict: Verdict) -> Submission:
+    framed = item.framed
+    return Submission(
+        sender=framed.sender,
+        doc_id=framed.doc_id,
+        doc_type=framed.doc_type,
+        doc_bytes=framed.doc_bytes,
+        doc_sm3=sm3.digest(framed.doc_bytes),
+        sig=framed.sig,
+        cert=framed.cert,
+        received_at=item.received_at,
+        ops=verdict.ops,
+        notify=verdict.event.recipients if verdict.event else (),
+        status=verdict.status,
+        code=verdict.code,
+        context=verdict,
+    )

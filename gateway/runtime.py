@@ -1,0 +1,63 @@
+"""Everything one gateway process holds while it serves, opened and closed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import trio
+
+from core_ext import sm2, sm3
+from gateway.cards import CardCache
+from gateway.config import Config
+from gateway.hub import Hub
+from gateway.ingest import Ingest
+from gateway.platform import Platform
+from gateway.sealer import Sealer
+from gateway.store import Store
+from gateway.verifier import Verifier
+from routing.pipeline import Window
+from routing.subsystems import REGISTRY
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Runtime:
+    config: Config
+    platform: Platform
+    store: Store
+    cards: CardCache
+    verifier: Verifier
+    ingest: Ingest
+    hub: Hub
+
+    @classmethod
+    async def open(cls, config: Config, nursery: trio.Nursery) -> Runtime:
+        sm2.require_compiled()
+        sm3.require_compiled()
+        platform = Platform.load(config.home)
+        store = await Store.open(config, Sealer(platform.receipt_key, platform.receipt_cert))
+        try:
+            await platform.bootstrap(store)
+            cards = await CardCache.load(store)
+        except BaseException:
+            await store.aclose()
+            raise
+        verifier = Verifier()
+        window = Window(timedelta(seconds=config.max_future_skew_s),
+                        timedelta(seconds=config.max_age_s))
+        ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now)
+        hub = Hub(store)
+        nursery.start_soon(verifier.run)
+        nursery.start_soon(cards.follow, store)
+        nursery.start_soon(hub.run)
+        return cls(config, platform, store, cards, verifier, ingest, hub)
+
+    def verify_one(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        return sm2.verify(public_key, message, signature)
+
+    async def aclose(self) -> None:
+        await self.store.aclose()

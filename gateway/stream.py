@@ -1,0 +1,146 @@
+"""The WebSocket stream (PROTOCOL.md §5, subprotocol ``eport.v1``).
+
+    server hello(nonce) -> client auth(cert, sig over nonce) -> server ready(credit)
+    client submit(seq, env)*  -> server result(seq, ...) as each document commits
+    server event(receipt) whenever the enterprise's feed gains an event
+
+A bad auth, a frame over the limit, an unknown op or more unanswered submits
+than the credit close the connection with 1008. Results are written by one
+writer task, so concurrent commits never interleave frames.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Literal
+
+import msgspec
+import trio
+from quart import Websocket
+
+from gateway.ingest import Answer
+from gateway.metrics import OPEN_STREAMS
+from gateway.runtime import Runtime, utc_now
+from routing.cards import identify
+from routing.errors import EportError
+from routing.envelope import decode_base64
+from routing.receipts import open_envelope
+
+POLICY_VIOLATION = 1008
+SUBPROTOCOL = "eport.v1"
+FEED_PAGE = 500
+
+
+class Auth(msgspec.Struct, forbid_unknown_fields=True):
+    op: Literal["auth"]
+    cert: str
+    sig: str
+
+
+class Submit(msgspec.Struct, forbid_unknown_fields=True):
+    op: Literal["submit"]
+    seq: int
+    env: msgspec.Raw
+
+
+class _Closed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_auth = msgspec.json.Decoder(Auth)
+_submit = msgspec.json.Decoder(Submit)
+
+
+async def serve_stream(ws: Websocket, runtime: Runtime) -> None:
+    if SUBPROTOCOL not in ws.requested_subprotocols:
+        await ws.close(POLICY_VIOLATION, "subprotocol eport.v1 required")
+        return
+    await ws.accept(subprotocol=SUBPROTOCOL)
+    OPEN_STREAMS.inc()
+    try:
+        enterprise = await _handshake(ws, runtime)
+        await _session(ws, runtime, enterprise)
+    except _Closed as closed:
+        await ws.close(POLICY_VIOLATION, closed.reason)
+    finally:
+        OPEN_STREAMS.dec()
+
+
+async def _receive(ws: Websocket, runtime: Runtime) -> bytes:
+    frame = await ws.receive()
+    data = frame.encode() if isinstance(frame, str) else frame
+    if len(data) > runtime.config.ws_max_frame_bytes:
+        raise _Closed("frame over the size limit")
+    return data
+
+
+async def _handshake(ws: Websocket, runtime: Runtime) -> str:
+    nonce = os.urandom(32)
+    await ws.send(msgspec.json.encode({"op": "hello", "nonce": base64.b64encode(nonce).decode()}))
+    try:
+        auth = _auth.decode(await _receive(ws, runtime))
+        card = runtime.cards.get(auth.cert)
+        card = identify(card, card.enterprise if card else "", utc_now())
+        if not runtime.verify_one(card.public_key, nonce, decode_base64(auth.sig, "$.sig")):
+            raise _Closed("auth signature does not verify")
+    except (msgspec.DecodeError, EportError) as exc:
+        raise _Closed(f"auth refused: {exc}") from None
+    await ws.send(msgspec.json.encode(
+        {"op": "ready", "enterprise": card.enterprise, "credit": runtime.config.ws_credit}))
+    return card.enterprise
+
+
+async def _session(ws: Websocket, runtime: Runtime, enterprise: str) -> None:
+    send, outbox = trio.open_memory_channel[bytes](runtime.config.ws_credit + 16)
+    credit = trio.Semaphore(runtime.config.ws_credit)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_writer, ws, outbox)
+        nursery.start_soon(_events, runtime, enterprise, send.clone())
+        try:
+            while True:
+                try:
+                    submit = _submit.decode(await _receive(ws, runtime))
+                except msgspec.DecodeError as exc:
+                    raise _Closed(f"bad frame: {exc}") from None
+                try:
+                    credit.acquire_nowait()
+                except trio.WouldBlock:
+                    raise _Closed("credit exceeded") from None
+                nursery.start_soon(_handle, runtime, enterprise, submit, send.clone(), credit)
+        finally:
+            nursery.cancel_scope.cancel()
+
+
+async def _handle(runtime: Runtime, enterprise: str, submit: Submit,
+                  send: trio.MemorySendChannel[bytes], credit: trio.Semaphore) -> None:
+    async with send:
+        answer = await runtime.ingest.submit(bytes(submit.env), enterprise=enterprise)
+        await send.send(result_frame(submit.seq, answer))
+        credit.release()
+
+
+def result_frame(seq: int, answer: Answer) -> bytes:
+    member = b"problem" if answer.is_problem else b"receipt"
+    return b'{"op":"result","seq":%d,"status":%d,"%s":%s}' % (seq, answer.status, member,
+                                                               answer.body)
+
+
+async def _writer(ws: Websocket, outbox: trio.MemoryReceiveChannel[bytes]) -> None:
+    async for frame in outbox:
+        await ws.send(frame.decode())
+
+
+async def _events(runtime: Runtime, enterprise: str,
+                  send: trio.MemorySendChannel[bytes]) -> None:
+    async with send, runtime.hub.subscribe(enterprise) as (cursor, wakeups):
+        async for _ in wakeups:
+            while page := await runtime.store.feed(enterprise, cursor, FEED_PAGE):
+                for seq, item in page:
+                    cursor = seq
+                    if open_envelope(item).body.status == "event":
+                        await send.send(b'{"op":"event","receipt":' + item + b"}")
+                if len(page) < FEED_PAGE:
+                    break

@@ -1,0 +1,60 @@
+"""Cards (电子口岸卡) as the pipeline sees them, and step 2: identify.
+
+Only an ``active`` card inside its validity window at *receive* time may sign,
+only for its own enterprise, and only for document types its rights cover.
+The card lifecycle's transitions live in ``routing/identity/states.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from routing.errors import CardInactive, CertUnknown, PermissionDenied
+
+CARD_KINDS = ("legal", "operator", "declarant", "department")
+ENTERPRISE_TYPES = ("trader", "broker", "processor", "department")
+DEPARTMENT_KINDS = (
+    "customs", "tax", "safe", "bank", "mofcom", "mee", "ccpit", "public_security", "platform",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    serial: str
+    enterprise: str
+    enterprise_type: str
+    department_kind: str | None
+    kind: str
+    holder: str
+    status: str
+    not_before: datetime
+    not_after: datetime
+    public_key: bytes
+    rights: frozenset[str]
+
+
+class CardLookup:
+    """What identify needs from the card registry: a mapping from serial to card."""
+
+    def __init__(self, cards: Mapping[str, Card]) -> None:
+        self._cards = cards
+
+    def get(self, serial: str) -> Card | None:
+        return self._cards.get(serial)
+
+
+def identify(card: Card | None, sender: str, received_at: datetime) -> Card:
+    """The card that signed, or the reason it may not sign anything."""
+    if card is None:
+        raise CertUnknown("no certificate with this serial")
+    if card.status != "active":
+        raise CardInactive(f"card is {card.status}")
+    if received_at < card.not_before:
+        raise CardInactive("card is not yet valid")
+    if received_at >= card.not_after:
+        raise CardInactive("card has expired")
+    if card.enterprise != sender:
+        raise PermissionDenied("card belongs to another enterprise than the sender")
+    return card
