@@ -39,7 +39,7 @@ def _amount(value: float | None, unit: str) -> str:
 
 
 def _ratio(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.2f}x"
+    return "-" if ratio is None else f"{ratio:.3g}x"
 
 
 def _target(ratio: float | None, target: float | None) -> str:

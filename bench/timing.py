@@ -3,18 +3,25 @@
 import time
 from collections.abc import Callable
 
+# Long enough that reading the clock between chunks costs nothing measurable.
+MIN_CHUNK_SECONDS = 0.01
 
-def rate(chunk: Callable[[], int], seconds: float) -> float:
-    """Operations per second of `chunk` (which returns how many it did), run for `seconds`.
 
-    The chunk runs at least once, so a tiny `seconds` (quick mode) still measures
-    something; the clock is read between chunks only, so make a chunk long enough
-    (many operations) for the clock's cost not to count.
+def rate(run: Callable[[int], object], seconds: float) -> float:
+    """Calls per second of `run(n)`, which makes n calls of the operation being timed.
+
+    n doubles from 1 until a chunk lasts MIN_CHUNK_SECONDS, so fast operations are
+    timed in long chunks while a slow one (the pure twin, gmssl) runs only a few times
+    when `seconds` is tiny (quick mode). At least one call is always made.
     """
-    done = 0
+    done, n = 0, 1
     start = time.perf_counter()
     while True:
-        done += chunk()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return done / elapsed
+        chunk_start = time.perf_counter()
+        run(n)
+        done += n
+        now = time.perf_counter()
+        if now - start >= seconds:
+            return done / (now - start)
+        if now - chunk_start < MIN_CHUNK_SECONDS:
+            n *= 2

@@ -42,50 +42,47 @@ def load() -> Core:
 
 
 def verify_rate(sm2: Sm2, items: Sequence[Signed], seconds: float) -> float:
-    """verify/s cycling through `items` in order; each chunk is one whole pass.
+    """verify/s cycling through `items` in order.
 
     With more distinct keys than the key cache holds, round-robin order means every
     call misses the cache (LRU evicts each key long before it comes round again).
     """
+    pending = itertools.cycle(items)
 
-    def one_pass() -> int:
+    def verify(n: int) -> None:
         accepted = 0
-        for item in items:
+        for item in itertools.islice(pending, n):
             accepted += sm2.verify(item.public_key, item.message, item.signature)
-        if accepted != len(items):
+        if accepted != n:
             raise RuntimeError("core_ext.sm2.verify rejected a valid signature")
-        return len(items)
 
-    return rate(one_pass, seconds)
+    return rate(verify, seconds)
 
 
-def cached_verify_rate(sm2: Sm2, item: Signed, chunk: int, seconds: float) -> float:
+def cached_verify_rate(sm2: Sm2, item: Signed, seconds: float) -> float:
     """verify/s with the same key every call, after a few calls let the cache fill."""
     for _ in range(3):
         sm2.verify(item.public_key, item.message, item.signature)
-    return verify_rate(sm2, [item] * chunk, seconds)
+    return verify_rate(sm2, [item], seconds)
 
 
 def sign_rate(sm2: Sm2, message: bytes, seconds: float) -> float:
     private_key = sm2.generate_private_key()
 
-    def signs() -> int:
-        for _ in range(64):
+    def sign(n: int) -> None:
+        for _ in range(n):
             sm2.sign(private_key, message)
-        return 64
 
-    return rate(signs, seconds)
+    return rate(sign, seconds)
 
 
 def sm3_mb_per_second(sm3: Sm3, size: int, seconds: float) -> float:
     """SM3 throughput over `size`-byte inputs in MB/s (10^6 bytes, as OpenSSL counts)."""
-    data, calls = os.urandom(size), max(1, (1 << 20) // size)
-    digest = sm3.digest
+    data, digest = os.urandom(size), sm3.digest
 
-    def digests() -> int:
-        for _ in range(calls):
+    def digests(n: int) -> None:
+        for _ in range(n):
             digest(data)
-        return calls
 
     return rate(digests, seconds) * size / 1e6
 
@@ -102,18 +99,22 @@ def batch_rates(
     batches = [tuples[start : start + size] for start in range(0, len(tuples) - size + 1, size)]
     halves = [(batch[: size // 2], batch[size // 2 :]) for batch in batches]
 
-    def check(results: list[bool]) -> int:
+    def check(results: list[bool]) -> None:
         if not all(results):
             raise RuntimeError("core_ext.sm2.verify_batch rejected a valid signature")
-        return len(results)
 
-    one_thread = itertools.cycle(batches)
-    single = rate(lambda: check(verify_batch(next(one_thread))), seconds)
-    two_threads = itertools.cycle(halves)
+    whole = itertools.cycle(batches)
+
+    def one_thread(n: int) -> None:
+        for batch in itertools.islice(whole, n):
+            check(verify_batch(batch))
+
+    split = itertools.cycle(halves)
     with ThreadPoolExecutor(max_workers=2) as pool:
 
-        def both_halves() -> int:
-            futures = [pool.submit(verify_batch, half) for half in next(two_threads)]
-            return sum(check(future.result()) for future in futures)
+        def two_threads(n: int) -> None:
+            for pair in itertools.islice(split, n):
+                for future in [pool.submit(verify_batch, half) for half in pair]:
+                    check(future.result())
 
-        return single, rate(both_halves, seconds)
+        return rate(one_thread, seconds) * size, rate(two_threads, seconds) * size
