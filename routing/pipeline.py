@@ -20,7 +20,7 @@ import msgspec
 
 from core_ext import sm2
 from routing.cards import Card, CardLookup, identify
-from routing.envelope import Framed, frame, json_path_of
+from routing.envelope import DECODE_FAILURES, Framed, frame, json_path_of, undecodable
 from routing.errors import (
     EnvelopeInvalid,
     PermissionDenied,
@@ -115,6 +115,8 @@ def judge(admitted: Admitted, issuer: CertificateIssuer | None = None) -> Verdic
         return rejected(SchemaInvalid(message, path=path))
     except msgspec.DecodeError as exc:
         return rejected(SchemaInvalid(str(exc), path="$.body"))
+    except DECODE_FAILURES as exc:
+        return rejected(SchemaInvalid(undecodable(exc), path="$.body"))
     except Rejection as exc:
         return rejected(exc)
     return Verdict("accepted", "OK", "", None, decision.ref, decision.ops, decision.event)

@@ -19,7 +19,8 @@ from routing.registry import Decision, DocContext, DocSpec
 
 CustomsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Z]{10}$")]
 Uscc = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Printable text: no control characters (they hide in names and break reports).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 PublicKeyHex = Annotated[str, msgspec.Meta(pattern=r"^04[0-9a-f]{128}$")]
 
 EnterpriseType = Literal["trader", "broker", "processor", "department"]
