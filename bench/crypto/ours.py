@@ -35,7 +35,7 @@ class Core:
 
 
 def load() -> Core:
-    """The core_ext selectors; ImportError (or AttributeError) if they are not there yet."""
+    """The core_ext selectors; ImportError if they are not there yet."""
     sm2 = cast(Sm2, importlib.import_module("core_ext.sm2"))
     sm3 = cast(Sm3, importlib.import_module("core_ext.sm3"))
     return Core(sm2, sm3, getattr(sm2, "verify_batch", None))

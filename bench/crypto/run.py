@@ -76,6 +76,20 @@ def _progress(message: str) -> None:
     print(f"crypto: {message}", file=sys.stderr, flush=True)
 
 
+def _ours_or_why_not(settings: Settings) -> tuple[Figures | str, dict[str, Any], peer.Peer]:
+    """Our figures (or why not), which implementation ran, and the peer for BouncyCastle."""
+    try:
+        core = ours.load()
+    except ImportError as error:
+        missing = f"core_ext not importable ({error})"
+        return missing, {"missing": missing}, peer.gmssl()
+    keys = settings.keys if core.sm2.COMPILED else min(settings.keys, PURE_KEYS)
+    _progress(f"signing {keys} messages with {keys} keys (not timed)")
+    items = dataset.build(core.sm2, keys)
+    implementation = {"compiled": core.sm2.COMPILED, "distinct_keys": keys}
+    return _ours(core, settings, items), implementation, peer.ours(core.sm2, items[0])
+
+
 def _ours(core: ours.Core, settings: Settings, items: list[dataset.Signed]) -> Figures:
     _progress(f"core_ext (compiled={core.sm2.COMPILED}), {len(items)} distinct keys")
     figures: Figures = {
@@ -116,19 +130,19 @@ def _gmssl(settings: Settings) -> Figures:
 
 
 def _bouncycastle(
-    settings: Settings, partner: peer.Peer, checks: dict[str, Any]
-) -> tuple[Figures | str, str]:
-    """BouncyCastle's figures (or why not) and its version; fills `checks` with the guard."""
+    settings: Settings, partner: peer.Peer
+) -> tuple[Figures | str, str, dict[str, Any]]:
+    """BouncyCastle's figures (or why not), its version, and the signature exchange."""
     _progress("BouncyCastle (javac + JIT warm-up)")
     try:
         speed = bouncycastle.run(settings.seconds, settings.warmup, partner.sample)
     except bouncycastle.BouncyCastleUnavailable as error:
-        return str(error), "skipped"
-    checks.update(
-        peer=partner.name,
-        bouncycastle_accepts_peer=speed.accepts_peer,
-        peer_accepts_bouncycastle=partner.verify(speed.own),
-    )
+        return str(error), "skipped", {}
+    checks = {
+        "peer": partner.name,
+        "bouncycastle_accepts_peer": speed.accepts_peer,
+        "peer_accepts_bouncycastle": partner.verify(speed.own),
+    }
     if not (checks["bouncycastle_accepts_peer"] and checks["peer_accepts_bouncycastle"]):
         raise RuntimeError(f"{partner.name} and BouncyCastle disagree: {checks}")
     figures: Figures = {
@@ -137,7 +151,7 @@ def _bouncycastle(
         "sign": speed.sign_per_second,
     }
     figures.update({f"sm3_{size}": mb for size, mb in speed.sm3_mb_per_second.items()})
-    return figures, f"{speed.jar} on Java {speed.java}"
+    return figures, f"{speed.jar} on Java {speed.java}", checks
 
 
 def _side(sources: Sources, source: str, figure: str) -> tuple[float | None, str | None]:
@@ -174,25 +188,10 @@ def main(argv: list[str] | None = None) -> None:
         settings = replace(settings, seconds=args.seconds, warmup=args.seconds)
 
     sources: Sources = {}
-    implementation: dict[str, Any]
-    try:
-        core = ours.load()
-    except (ImportError, AttributeError) as error:
-        sources["ours"] = f"core_ext not importable ({error})"
-        implementation = {"missing": sources["ours"]}
-        partner = peer.gmssl()
-    else:
-        keys = settings.keys if core.sm2.COMPILED else min(settings.keys, PURE_KEYS)
-        _progress(f"signing {keys} messages with {keys} keys (not timed)")
-        items = dataset.build(core.sm2, keys)
-        sources["ours"] = _ours(core, settings, items)
-        implementation = {"compiled": core.sm2.COMPILED, "distinct_keys": keys}
-        partner = peer.ours(core.sm2, items[0])
-
-    checks: dict[str, Any] = {}
+    sources["ours"], implementation, partner = _ours_or_why_not(settings)
     sources["openssl"], openssl_version = _openssl(settings)
     sources["gmssl"] = _gmssl(settings)
-    sources["bc"], bc_version = _bouncycastle(settings, partner, checks)
+    sources["bc"], bc_version, checks = _bouncycastle(settings, partner)
     emit(
         "crypto",
         metrics(sources),
