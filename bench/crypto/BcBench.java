@@ -1,7 +1,7 @@
 // BouncyCastle SM2/SM3 reference for bench/crypto (compiled at run time by bouncycastle.py).
 //
-// Usage: java BcBench <seconds> <warmup-seconds> <peer-public-hex> <peer-message-hex>
-//                     <peer-signature-hex>
+// Usage: java BcBench <seconds> <min-warmup-seconds> <max-warmup-seconds>
+//                     <peer-public-hex> <peer-message-hex> <peer-signature-hex>
 // Prints one JSON object: verify/s with a fresh key object per call and with one reused
 // signer (its Z value and the key's precomputation kept), sign/s, SM3 MB/s at 64 B, 1 KiB
 // and 16 KiB, and a correctness guard: whether BC accepts the peer's (our) signature, and
@@ -41,9 +41,9 @@ public final class BcBench {
     }
 
     public static void main(String[] args) throws Exception {
-        double seconds = Double.parseDouble(args[0]);
-        double warmup = Double.parseDouble(args[1]);
-        byte[][] peer = {Hex.decode(args[2]), Hex.decode(args[3]), Hex.decode(args[4])};
+        Timer timer = new Timer(Double.parseDouble(args[0]), Double.parseDouble(args[1]),
+                Double.parseDouble(args[2]));
+        byte[][] peer = {Hex.decode(args[3]), Hex.decode(args[4]), Hex.decode(args[5])};
 
         AsymmetricCipherKeyPair[] pairs = new AsymmetricCipherKeyPair[KEYS];
         byte[][] publics = new byte[KEYS][];
@@ -59,20 +59,18 @@ public final class BcBench {
             signatures[i] = sign(signer((ECPrivateKeyParameters) pairs[i].getPrivate()), messages[i]);
         }
 
-        double fresh = rate(i -> {
+        double fresh = timer.rate(i -> {
             int k = i % KEYS;
             ECPublicKeyParameters key =
                     new ECPublicKeyParameters(DOMAIN.getCurve().decodePoint(publics[k]), DOMAIN);
             return verify(verifier(key), messages[k], signatures[k]);
-        }, seconds, warmup);
+        });
 
         SM2Signer reusedVerifier = verifier((ECPublicKeyParameters) pairs[0].getPublic());
-        double reused = rate(i -> verify(reusedVerifier, messages[0], signatures[0]),
-                seconds, warmup);
+        double reused = timer.rate(i -> verify(reusedVerifier, messages[0], signatures[0]));
 
         SM2Signer reusedSigner = signer((ECPrivateKeyParameters) pairs[0].getPrivate());
-        double signs = rate(i -> sign(reusedSigner, messages[i % KEYS]).length == 64,
-                seconds, warmup);
+        double signs = timer.rate(i -> sign(reusedSigner, messages[i % KEYS]).length == 64);
 
         StringBuilder sm3 = new StringBuilder();
         for (int size : new int[] {64, 1024, 16384}) {
@@ -80,12 +78,12 @@ public final class BcBench {
             RANDOM.nextBytes(data);
             SM3Digest digest = new SM3Digest();
             byte[] out = new byte[32];
-            double perSecond = rate(i -> {
+            double perSecond = timer.rate(i -> {
                 digest.update(data, 0, size);
                 digest.doFinal(out, 0);
                 sink ^= out[0];
                 return true;
-            }, seconds, warmup);
+            });
             sm3.append(sm3.length() == 0 ? "" : ", ")
                     .append(String.format(Locale.ROOT, "\"%d\": %.3f", size, perSecond * size / 1e6));
         }
@@ -127,26 +125,39 @@ public final class BcBench {
         return signer.generateSignature();
     }
 
-    // Runs op for `warmup` seconds (JIT), then counts calls for `seconds`; every call
-    // must report success, so a rate is never measured over failing operations.
-    private static double rate(Op op, double seconds, double warmup) throws Exception {
-        measure(op, warmup);
-        return measure(op, seconds);
-    }
-
-    private static double measure(Op op, double seconds) throws Exception {
-        long start = System.nanoTime();
-        long limit = start + (long) (seconds * 1e9);
-        int calls = 0;
-        long now;
-        do {
-            for (int batch = 0; batch < 16; batch++, calls++) {
-                if (!op.run(calls)) {
-                    throw new IllegalStateException("an operation failed during timing");
+    private record Timer(double seconds, double minWarmup, double maxWarmup) {
+        // Warms op up (JIT) in short windows until two consecutive rates agree within 5%
+        // (after at least minWarmup, at most maxWarmup seconds), then counts calls for
+        // `seconds`; every call must report success, so no rate is measured over failures.
+        double rate(Op op) throws Exception {
+            double window = Math.min(0.5, maxWarmup);
+            double warmed = window;
+            double previous = measure(op, window);
+            while (warmed < maxWarmup) {
+                double current = measure(op, window);
+                warmed += window;
+                if (warmed >= minWarmup && Math.abs(current - previous) <= 0.05 * previous) {
+                    break;
                 }
+                previous = current;
             }
-            now = System.nanoTime();
-        } while (now < limit);
-        return calls / ((now - start) / 1e9);
+            return measure(op, seconds);
+        }
+
+        private static double measure(Op op, double seconds) throws Exception {
+            long start = System.nanoTime();
+            long limit = start + (long) (seconds * 1e9);
+            int calls = 0;
+            long now;
+            do {
+                for (int batch = 0; batch < 16; batch++, calls++) {
+                    if (!op.run(calls)) {
+                        throw new IllegalStateException("an operation failed during timing");
+                    }
+                }
+                now = System.nanoTime();
+            } while (now < limit);
+            return calls / ((now - start) / 1e9);
+        }
     }
 }

@@ -35,8 +35,9 @@ class BcSpeed:
     own: Signed  # a signature by BC, for the peer to verify
 
 
-def run(seconds: float, warmup: float, peer: Signed) -> BcSpeed:
-    """Compile and run BcBench: each figure after `warmup` seconds of JIT warm-up."""
+def run(seconds: float, min_warmup: float, max_warmup: float, peer: Signed) -> BcSpeed:
+    """Compile and run BcBench: each figure after min..max_warmup seconds of JIT warm-up
+    (until two consecutive half-second rates agree within 5%)."""
     jar = Path(os.environ.get("EPORT_BCPROV_JAR", DEFAULT_JAR))
     java, javac = shutil.which("java"), shutil.which("javac")
     if java is None or javac is None:
@@ -45,17 +46,12 @@ def run(seconds: float, warmup: float, peer: Signed) -> BcSpeed:
         raise BouncyCastleUnavailable(f"{jar} not found (run bench/setup-references.sh)")
     with tempfile.TemporaryDirectory(prefix="bcbench-") as classes:
         _call([javac, "-cp", str(jar), "-d", classes, str(SOURCE)], timeout=300)
-        arguments = [str(seconds), str(warmup), peer.public_key.hex(), peer.message.hex()]
+        timing = [str(seconds), str(min_warmup), str(max_warmup)]
+        signed = [peer.public_key.hex(), peer.message.hex(), peer.signature.hex()]
+        classpath = os.pathsep.join([classes, str(jar)])
         output = _call(
-            [
-                java,
-                "-cp",
-                os.pathsep.join([classes, str(jar)]),
-                "BcBench",
-                *arguments,
-                peer.signature.hex(),
-            ],
-            timeout=6 * 2 * (seconds + warmup) + 120,  # six figures, each warmed up
+            [java, "-cp", classpath, "BcBench", *timing, *signed],
+            timeout=6 * 2 * (seconds + max_warmup) + 120,  # six figures, each warmed up
         )
     return _parse(jar.resolve().name, output)
 

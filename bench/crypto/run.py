@@ -22,14 +22,19 @@ Sources = dict[str, Figures | str]  # source -> its figures, or why it is missin
 @dataclass(frozen=True)
 class Settings:
     seconds: float  # per figure of ours, BouncyCastle's and gmssl's
-    warmup: float  # JIT warm-up before each BouncyCastle figure
+    min_warmup: float  # JIT warm-up before each BouncyCastle figure: until steady,
+    max_warmup: float  # but at least min and at most max seconds
     openssl_seconds: int  # per `openssl speed` figure (it takes whole seconds)
     keys: int  # distinct keys cycled through: more than core_ext's key cache holds
     batch: int  # items per verify_batch round (halved between the two threads)
 
 
-FULL = Settings(seconds=2.0, warmup=2.0, openssl_seconds=3, keys=8192, batch=2048)
-QUICK = Settings(seconds=0.05, warmup=0.05, openssl_seconds=1, keys=16, batch=8)
+FULL = Settings(
+    seconds=2.0, min_warmup=5.0, max_warmup=15.0, openssl_seconds=3, keys=8192, batch=2048
+)
+QUICK = Settings(
+    seconds=0.05, min_warmup=0.05, max_warmup=0.05, openssl_seconds=1, keys=16, batch=8
+)
 PURE_KEYS = 256  # the pure twin would need minutes to sign 8192 keys; it has no cache
 
 
@@ -135,7 +140,9 @@ def _bouncycastle(
     """BouncyCastle's figures (or why not), its version, and the signature exchange."""
     _progress("BouncyCastle (javac + JIT warm-up)")
     try:
-        speed = bouncycastle.run(settings.seconds, settings.warmup, partner.sample)
+        speed = bouncycastle.run(
+            settings.seconds, settings.min_warmup, settings.max_warmup, partner.sample
+        )
     except bouncycastle.BouncyCastleUnavailable as error:
         return str(error), "skipped", {}
     checks = {
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.seconds is not None:
-        settings = replace(settings, seconds=args.seconds, warmup=args.seconds)
+        settings = replace(settings, seconds=args.seconds)
 
     sources: Sources = {}
     sources["ours"], implementation, partner = _ours_or_why_not(settings)
