@@ -98,10 +98,10 @@ cdef void _raise_syntax(str text, Py_ssize_t at) except *:
     raise FieldError("syntax", f"not a plain decimal number: {text[:40]!r}")
 
 
-cdef object _parse_raw(bytes raw, int precision, int scale, bint signed):
+cdef object _parse_raw(object raw, int precision, int scale, bint signed):
     cdef str text
     try:
-        text = raw.decode("ascii")
+        text = str(raw, "ascii")
     except UnicodeDecodeError:
         raise FieldError("syntax", "number is not ASCII") from None
     if len(text) >= 2 and text[0] == '"' and text[len(text) - 1] == '"':
@@ -142,7 +142,7 @@ def parse_fixed(value: object, int precision, int scale, bint signed=False) -> i
     if isinstance(value, str):
         return _parse_text(<str>value, precision, scale, signed)
     if isinstance(value, (Raw, bytes, bytearray)):
-        return _parse_raw(bytes(value), precision, scale, signed)
+        return _parse_raw(value, precision, scale, signed)
     if type(value) is int:
         return _parse_int(value, precision, scale, signed)
     if isinstance(value, Decimal):

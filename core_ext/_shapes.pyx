@@ -88,19 +88,27 @@ def check_hs_shape(value: object) -> str:
     return code
 
 
-def parse_entry_number(value: object) -> EntryNumber:
-    """Split an 18-digit entry number into its parts; raise FieldError if malformed."""
-    cdef str number = _require_str(value, 18, "entry number")
-    cdef int year
+cdef int _entry_year(str number) except -1:
+    """Validate an 18-character entry number and return its year."""
+    cdef int year = 0
+    cdef Py_ssize_t i
     _require_digits(number, 0, 18, "entry number")
-    year = int(number[4:8])
+    for i in range(4, 8):
+        year = year * 10 + (<int>number[i] - 48)
     if not 2000 <= year <= 2099:
         raise FieldError("year", f"entry number year {year} is outside 2000-2099")
     if number[8] != "0" and number[8] != "1":
         raise FieldError("direction", "entry number position 9 must be 1 (import) or 0 (export)")
+    return year
+
+
+def parse_entry_number(value: object) -> EntryNumber:
+    """Split an 18-digit entry number into its parts; raise FieldError if malformed."""
+    cdef str number = _require_str(value, 18, "entry number")
+    cdef int year = _entry_year(number)
     return EntryNumber(number[:4], year, number[8] == "1", int(number[9:]))
 
 
 def check_entry_number(value: object) -> None:
     """Raise FieldError unless ``value`` is a well-formed 18-digit entry number."""
-    parse_entry_number(value)
+    _entry_year(_require_str(value, 18, "entry number"))

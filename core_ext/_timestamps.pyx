@@ -106,7 +106,7 @@ def parse_rfc3339(value: object) -> int:
     cdef str text = _require_str(value, "timestamp")
     cdef Py_ssize_t n = len(text), i = 19, fraction_digits
     cdef int64_t day, second, micros = 0
-    if n < 20:
+    if n < 19:
         raise FieldError("syntax", "timestamp must look like 2026-11-28T08:00:00Z")
     _expect(text, 4, "-", "timestamp")
     _expect(text, 7, "-", "timestamp")
@@ -118,7 +118,7 @@ def parse_rfc3339(value: object) -> int:
                      _digits(text, 8, 2, "timestamp"))
     second = _second_of_day(_digits(text, 11, 2, "timestamp"), _digits(text, 14, 2, "timestamp"),
                             _digits(text, 17, 2, "timestamp"))
-    if text[19] == ".":
+    if n > 19 and text[19] == ".":
         i = 20
         while i < n and 48 <= text[i] <= 57:
             i += 1

@@ -24,7 +24,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, KeysView, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -97,6 +97,11 @@ class CodeTable:
     overridden: bool
     _rows: dict[str, tuple[str, ...]] = field(repr=False)
     _name_index: int = field(repr=False)
+
+    @property
+    def codes(self) -> KeysView[str]:
+        """The codes, for hot loops: ``value in table.codes`` saves a method call."""
+        return self._rows.keys()
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and code in self._rows

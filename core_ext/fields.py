@@ -70,8 +70,10 @@ __all__ = [
     "check_code",
     "check_customs_code",
     "check_district_code",
+    "check_district_shape",
     "check_entry_number",
     "check_hs_code",
+    "check_hs_shape",
     "check_line_total",
     "check_org_code",
     "check_uscc",
@@ -96,7 +98,7 @@ def check_code(table: TableName, value: object, tables: CodeTables | None = None
     """Raise FieldError unless ``value`` is a code of ``table`` (exact, case-sensitive)."""
     if not isinstance(value, str):
         raise FieldError("not_string", f"a {table} code must be a string")
-    if value not in (tables or default_tables())[table]:
+    if value not in (tables or default_tables())[table].codes:
         raise FieldError("unknown_code", f"{value[:20]!r} is not in {table}")
 
 
@@ -111,18 +113,19 @@ def check_hs_code(value: object, tables: CodeTables | None = None) -> None:
     The last two digits are the supplementary code (附加编码); no table of them is
     shipped, so any two digits pass.
     """
-    _hs_row(value, tables)
+    line = check_hs_shape(value)[:8]
+    if line not in (tables or default_tables())["hs_codes"].codes:
+        raise _unknown_hs(line)
 
 
 def hs_legal_units(value: object, tables: CodeTables | None = None) -> tuple[str, str | None]:
     """The legal (first, second) unit codes of a 10-digit HS code; second is None if absent."""
-    row = _hs_row(value, tables)
-    return row["first_unit"], row["second_unit"] or None
-
-
-def _hs_row(value: object, tables: CodeTables | None) -> dict[str, str]:
     line = check_hs_shape(value)[:8]
     row = (tables or default_tables())["hs_codes"].row(line)
     if row is None:
-        raise FieldError("unknown_code", f"HS code {line} is not in hs_codes")
-    return row
+        raise _unknown_hs(line)
+    return row["first_unit"], row["second_unit"] or None
+
+
+def _unknown_hs(line: str) -> FieldError:
+    return FieldError("unknown_code", f"HS code {line} is not in hs_codes")

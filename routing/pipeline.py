@@ -86,7 +86,8 @@ def admit(
 def authorise(card: Card, spec: DocSpec[Any]) -> None:
     if card.kind not in spec.card_kinds:
         raise PermissionDenied(f"a {card.kind} card may not sign {spec.type}")
-    if spec.department_kinds is not None and card.department_kind not in spec.department_kinds:
+    if (card.kind == "department" and spec.department_kinds is not None
+            and card.department_kind not in spec.department_kinds):
         raise PermissionDenied(f"{spec.type} is for departments of kind "
                                f"{', '.join(sorted(spec.department_kinds))}")
     if spec.subsystem not in card.rights:

@@ -5,7 +5,8 @@ General layout:
   model.py         Submission, Sealed, Outcome, OpsResult, Entity, Sealer, StoreMisconfigured
   group_commit.py  trio side of group commit: queue, batching writers, retries
   bridge.py        LoopThread: runs coroutines on the asyncio (uvloop) thread from trio
-  database.py      asyncio side: pool, batch writes, reads, NOTIFY
+  database.py      asyncio side: pool, batch writes, reads
+  feed_notifier.py NOTIFY eport_feed after commits, coalesced, off the write path
   batch.py         one batch transaction (dedup, ops, seqs, sealing, COPY)
   queries.py       SQL shared by writer and readers
   ops_encoding.py  routing.ops values <-> eport_apply_ops JSON

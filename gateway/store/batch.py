@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import msgspec
 
 from gateway.store import queries
 from gateway.store.failures import CommitUnknown
@@ -52,9 +51,22 @@ async def write_batch(
     ``earlier`` maps keys to receipts that an attempt whose COMMIT was lost had
     sealed: finding exactly that receipt stored means that attempt committed.
     """
-    firsts: dict[Key, Submission] = {}
-    for sub in subs:
-        firsts.setdefault(sub.key, sub)
+    first_index: dict[Key, int] = {}
+    for i, sub in enumerate(subs):
+        first_index.setdefault(sub.key, i)
+    firsts = {key: subs[i] for key, i in first_index.items()}
+    stored, new_keys, touched = await _transact(conn, firsts, sealer)
+    outcomes = [
+        _outcome(sub, i == first_index[sub.key] and sub.key in new_keys, stored[sub.key], earlier)
+        for i, sub in enumerate(subs)
+    ]
+    return outcomes, touched
+
+
+async def _transact(
+    conn: asyncpg.Connection, firsts: dict[Key, Submission], sealer: Sealer
+) -> tuple[dict[Key, Stored], set[Key], set[str]]:
+    """The transaction; returns every key's stored receipt, the new keys, touched feeds."""
     sealed: dict[Key, bytes] = {}
     body_done = False
     try:
@@ -64,10 +76,7 @@ async def write_batch(
             new = [sub for key, sub in firsts.items() if key in new_keys]
             results = await _apply_ops(conn, new)
             seqs = await _allocate_seqs(conn, new)
-            seals = [
-                sealer(sub, result, seq)
-                for sub, result, seq in zip(new, results, seqs, strict=True)
-            ]
+            seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
             sealed = {sub.key: seal.receipt for sub, seal in zip(new, seals, strict=True)}
             await _write_rows(conn, new, seqs, seals)
             body_done = True
@@ -77,12 +86,7 @@ async def write_batch(
         raise
     for sub, seq, seal in zip(new, seqs, seals, strict=True):
         stored[sub.key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
-    outcomes = [
-        _outcome(sub, sub is firsts[sub.key] and sub.key in new_keys, stored[sub.key], earlier)
-        for sub in subs
-    ]
-    touched = {enterprise for seq in seqs for enterprise in seq}
-    return outcomes, touched
+    return stored, new_keys, {enterprise for seq in seqs for enterprise in seq}
 
 
 def _outcome(
@@ -128,8 +132,8 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
     with_ops = [sub for sub in new if sub.ops and sub.status == "accepted"]
     if not with_ops:
         return [_NO_OPS] * len(new)
-    payload = msgspec.json.encode([encode_document(sub) for sub in with_ops]).decode()
-    raw: list[dict[str, Any]] = msgspec.json.decode(await conn.fetchval(queries.APPLY_OPS, payload))
+    documents = [encode_document(sub) for sub in with_ops]
+    raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, documents)
     by_key = {sub.key: decode_result(r) for sub, r in zip(with_ops, raw, strict=True)}
     return [by_key.get(sub.key, _NO_OPS) for sub in new]
 

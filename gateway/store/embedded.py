@@ -7,11 +7,11 @@ store closes (or at interpreter exit, pgserver's own safety net).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Protocol
 
 import trio
-from pgserver.postgres_server import get_server
 
 
 class _Server(Protocol):
@@ -39,5 +39,10 @@ class EmbeddedServer:
 
 
 def _get_server(pgdata: Path) -> _Server:
+    # Imported here: only an embedded start needs it, and its import warns when
+    # XDG_RUNTIME_DIR is unset (it then uses /tmp), which every CLI call would print.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.postgres_server import get_server
     server: _Server = get_server(pgdata, cleanup_mode="stop")
     return server

@@ -36,6 +36,9 @@ _RETRYABLE: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,  # class 08
     asyncpg.InterfaceError,  # connection closed / does not exist
+    # A connection the server terminated while it sat idle in the pool fails its
+    # next statement with a protocol-state error instead of a connection error.
+    asyncpg.exceptions._base.InternalClientError,
     asyncpg.exceptions.OperatorInterventionError,  # 57P01 admin shutdown, 57P03 starting up
     asyncpg.exceptions.InsufficientResourcesError,  # 53300 too many connections
     asyncpg.exceptions.SerializationError,

@@ -28,6 +28,8 @@ class Submission:
     notify: tuple[str, ...]  # enterprises other than the sender that get an event
     status: str  # "accepted" | "rejected", as decided before the ops
     code: str  # "OK" or the rejection code
+    # Opaque to the store: handed back to the sealer (the gateway passes its Verdict).
+    context: object = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -53,3 +53,16 @@ ENTITY = "SELECT kind, key, state, owner, data, version FROM entities WHERE kind
 ENTITIES = (
     "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 ORDER BY key"
 )
+
+LAST_SEQ = "SELECT coalesce(max(last_seq), 0) FROM enterprise_seq WHERE enterprise = $1"
+
+# Seeding outside any document (the platform's own enterprise and admin card).
+ENSURE_ENTITY = """
+WITH inserted AS (
+    INSERT INTO entities (kind, key, state, owner, data, created_by, updated_by, updated_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, 'bootstrap', 'bootstrap', now())
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING kind, key
+)
+SELECT pg_notify('eport_entities', kind || ':' || key) FROM inserted
+"""

@@ -142,10 +142,20 @@ class Store:
         """Receipts and events of ``enterprise`` with seq > after, in seq order."""
         return await self._call(lambda: self._db.feed(enterprise, after, limit))
 
-    async def entity(self, kind: str, key: str) -> tuple[str, dict[str, Any]] | None:
-        """(state, data) of one entity, or None."""
+    async def entity(self, kind: str, key: str) -> Entity | None:
+        """One entity, or None."""
         found = await self._call(lambda: self._db.entities(kind, key))
-        return (found[0].state, found[0].data) if found else None
+        return found[0] if found else None
+
+    async def ensure_entity(
+        self, kind: str, key: str, state: str, owner: str, data: dict[str, Any]
+    ) -> None:
+        """Create an entity outside any document unless it exists (platform bootstrap)."""
+        await self._call(lambda: self._db.ensure_entity(kind, key, state, owner, data))
+
+    async def last_seq(self, enterprise: str) -> int:
+        """The newest seq of ``enterprise``'s feed (0 if it has none)."""
+        return await self._call(lambda: self._db.last_seq(enterprise))
 
     async def entities(self, kind: str) -> list[Entity]:
         """Every entity of ``kind``, ordered by key."""

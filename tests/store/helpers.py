@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -65,15 +67,17 @@ class Sql:
         self._loop = LoopThread()
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._run(lambda conn: conn.fetch(query, *args))
+        return await self.run(lambda conn: conn.fetch(query, *args))
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self._run(lambda conn: conn.fetchval(query, *args))
+        return await self.run(lambda conn: conn.fetchval(query, *args))
 
     async def execute(self, query: str, *args: Any) -> str:
-        return await self._run(lambda conn: conn.execute(query, *args))
+        return await self.run(lambda conn: conn.execute(query, *args))
 
-    async def _run(self, fn: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+    async def run(self, fn: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+        """``fn(connection)`` on a fresh connection, on the helper's asyncio loop."""
+
         async def once() -> Any:
             conn = await asyncpg.connect(self.url)
             try:
@@ -85,6 +89,23 @@ class Sql:
 
     async def aclose(self) -> None:
         await self._loop.aclose()
+
+
+@asynccontextmanager
+async def fresh_database(sql: Sql) -> AsyncIterator[str]:
+    """An empty database on the test server, dropped afterwards; yields its URL."""
+    name = f"eport_test_{secrets.token_hex(6)}"
+    await sql.execute(f"CREATE DATABASE {name}")
+    try:
+        yield with_database(sql.url, name)
+    finally:
+        await sql.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` with its database replaced (also for pgserver's socket URLs)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def store_config(tmp_path: Path, url: str, **overrides: Any) -> Config:

@@ -1,4 +1,4 @@
-"""identity 身份认证: enterprises join the platform and receive IC cards.
+"""Onboarding: enterprises join the platform and receive IC cards.
 
 Onboarding is signed by platform department cards. A card's certificate is
 issued by the platform CA (the handler's one capability); its serial is derived
@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core_ext import sm3
+from core_ext import fields, sm3
 from routing.errors import FieldInvalid
 from routing.ops import Create, Require
 from routing.registry import Decision, DocContext, DocSpec
+from routing.rules import check
 
 CustomsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Z]{10}$")]
 Uscc = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")]
@@ -45,6 +46,11 @@ class EnterpriseRegister(msgspec.Struct, forbid_unknown_fields=True):
     type: EnterpriseType
     department_kind: DepartmentKind | None = None
     qualifications: list[Qualification] = []
+
+
+def codes_are_valid(body: EnterpriseRegister) -> None:
+    check(fields.check_customs_code, body.code, "$.body.code")
+    check(fields.check_uscc, body.uscc, "$.body.uscc")
 
 
 def department_kind_matches_type(body: EnterpriseRegister) -> None:
@@ -121,7 +127,7 @@ SPECS: tuple[DocSpec[Any], ...] = (
         type="identity.enterprise_register",
         body=EnterpriseRegister,
         handler=register_enterprise,
-        rules=(department_kind_matches_type,),
+        rules=(codes_are_valid, department_kind_matches_type),
         card_kinds=frozenset({"department"}),
         department_kinds=PLATFORM,
         description="入网: an enterprise joins the platform.",
