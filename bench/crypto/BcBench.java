@@ -4,8 +4,9 @@
 //                     <peer-public-hex> <peer-message-hex> <peer-signature-hex>
 // Prints one JSON object of rates per second of process CPU time: verify/s with a fresh
 // key object per call and with one reused signer (its Z value and the key's precomputation
-// kept), sign/s, SM3 MB/s at 64 B, 1 KiB and 16 KiB, and a correctness guard: whether BC accepts the peer's (our) signature, and
-// a signature of BC's own for the peer to check. Default uid "1234567812345678"; raw r||s.
+// kept), sign/s, SM3 MB/s at 64 B, 1 KiB and 16 KiB, and a correctness guard: whether BC
+// accepts the peer's (our) signature, and a signature of BC's own for the peer to check.
+// Default uid "1234567812345678"; raw r||s.
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,8 @@ public final class BcBench {
             publics[i] = ((ECPublicKeyParameters) pairs[i].getPublic()).getQ().getEncoded(false);
             messages[i] = new byte[MESSAGE_SIZE];
             RANDOM.nextBytes(messages[i]);
-            signatures[i] = sign(signer((ECPrivateKeyParameters) pairs[i].getPrivate()), messages[i]);
+            ECPrivateKeyParameters privateKey = (ECPrivateKeyParameters) pairs[i].getPrivate();
+            signatures[i] = sign(signer(privateKey), messages[i]);
         }
 
         double fresh = timer.rate(i -> {
@@ -85,8 +87,8 @@ public final class BcBench {
                 sink ^= out[0];
                 return true;
             });
-            sm3.append(sm3.length() == 0 ? "" : ", ")
-                    .append(String.format(Locale.ROOT, "\"%d\": %.3f", size, perSecond * size / 1e6));
+            String entry = String.format(Locale.ROOT, "\"%d\": %.3f", size, perSecond * size / 1e6);
+            sm3.append(sm3.length() == 0 ? "" : ", ").append(entry);
         }
 
         boolean acceptsPeer = verify(
