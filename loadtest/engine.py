@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import trio
 
-from loadtest.corpus_store import Corpus
+from loadtest.corpus_store import DocEntry
 from loadtest.progress import Progress
 from loadtest.recorder import Recorder
 from loadtest.transport import Transport, Unit
@@ -39,7 +40,17 @@ class Load:
         return "open" if self.rate else "closed"
 
 
-def units(corpus: Corpus, count: int, batch_size: int) -> Iterator[Unit]:
+class Documents(Protocol):
+    """What the engine reads from a corpus."""
+
+    def __len__(self) -> int: ...
+
+    def envelope(self, index: int) -> bytes: ...
+
+    def entry(self, index: int) -> DocEntry: ...
+
+
+def units(corpus: Documents, count: int, batch_size: int) -> Iterator[Unit]:
     for start in range(0, min(count, len(corpus)), batch_size):
         stop = min(start + batch_size, count, len(corpus))
         yield Unit(start, [corpus.envelope(i) for i in range(start, stop)],
@@ -47,7 +58,7 @@ def units(corpus: Corpus, count: int, batch_size: int) -> Iterator[Unit]:
 
 
 class Engine:
-    def __init__(self, transport: Transport, corpus: Corpus, load: Load,
+    def __init__(self, transport: Transport, corpus: Documents, load: Load,
                  progress: Progress | None = None) -> None:
         self._transport = transport
         self._corpus = corpus

@@ -80,7 +80,7 @@ def run(corpus: Corpus, url: str, plan: RunPlan, out: Path, label: str) -> dict[
     if not corpus.manifest.offline:
         result["expectations"] = report.expectations(corpus, measured.recorder, answered)
     if plan.database_url:
-        result["reconciliation"] = trio.run(_reconcile, plan.database_url, corpus, measured)
+        result["reconciliation"] = _reconcile(plan.database_url, corpus, measured)
     full = {"scenario": label, "url": url, "corpus": str(corpus.directory),
             "corpus_size": len(corpus), "started_at": measured.started.isoformat(),
             "target": result, "baselines": baselines,
@@ -98,13 +98,13 @@ def _answered(measured: Measured) -> list[int]:
     return [i for i in range(measured.recorder.sent) if i not in unknown]
 
 
-async def _reconcile(database_url: str, corpus: Corpus, measured: Measured) -> dict[str, Any]:
+def _reconcile(database_url: str, corpus: Corpus, measured: Measured) -> dict[str, Any]:
     from loadtest.reconcile import reconcile
 
     held = {_key(corpus, i) for i in measured.recorder.receipts}
     unknown = {_key(corpus, i) for r in measured.abandoned for i in r}
     prefix = corpus.entry(0).id.rsplit("-", 1)[0] + "-"
-    return await reconcile(database_url, held, unknown, prefix, measured.started,
+    return reconcile(database_url, held, unknown, prefix, measured.started,
                            measured.finished)
 
 

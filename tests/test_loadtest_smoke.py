@@ -1,0 +1,93 @@
+"""CI smoke of the load generator: every driver, closed and open loop, at tiny N.
+
+Until the gateway runs end to end, the target is the bare echo servers the tool
+itself starts (hypercorn on trio and on asyncio): this exercises drivers, engine,
+baselines, sampling, reports and plots, and fails on any error. Scale the corpus
+with LOADTEST_SMOKE_N (default 24).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.baselines.launch import echo_server
+from loadtest.cli import main
+from loadtest.corpus import Shares, build_corpus
+from loadtest.corpus_store import Corpus
+from loadtest.engine import Load
+from loadtest.mix import available
+from loadtest.roster import members, offline_roster
+from loadtest.run import RunPlan, run
+from loadtest.transport import DRIVERS, DriverName
+from routing.subsystems import REGISTRY
+
+N = int(os.environ.get("LOADTEST_SMOKE_N", "24"))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    rng = random.Random(1)
+    roster = offline_roster(members(available(dict(REGISTRY.items())), 3, "PLATFORM00", 2, rng),
+                            rng)
+    out = tmp_path_factory.mktemp("corpus")
+    build_corpus(N, out, roster, Shares(invalid=0.1, replays=0.1, conflicts=0.1), seed=1,
+                 processes=2, offline=True)
+    return Corpus.load(out)
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[str]:
+    with echo_server("trio") as server:
+        yield server.url
+
+
+def _check(report: dict[str, Any], n: int) -> dict[str, Any]:
+    target = report["target"]
+    assert isinstance(target, dict)
+    assert target["documents"]["failed"] == 0, target["codes"]
+    assert target["documents"]["answered"] == n
+    assert target["codes"] == {"201 OK": n}
+    return target
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_every_driver_and_mode(corpus: Corpus, echo: str, tmp_path: Path, driver: DriverName,
+                               mode: str) -> None:
+    load = Load(count=N, concurrency=4, rate=200.0 if mode == "open" else None,
+                duration_s=30.0, batch_size=5 if driver == "batch" else 1)
+    report = run(corpus, echo, RunPlan(driver, load, connections=2, baselines=False), tmp_path,
+                 "smoke")
+    target = _check(report, N)
+    assert target["mode"] == mode
+    assert target["latency_ms"]["p50"] > 0
+    assert target["server"]["pids"]  # discovered from the listening port
+
+
+def test_run_command_with_baselines_writes_report_and_plots(corpus: Corpus, tmp_path: Path) -> None:
+    with echo_server("asyncio") as server:
+        code = main(["run", "--corpus", str(corpus.directory), "--url", server.url,
+                     "--concurrency", "4", "--duration", "30", "--out", str(tmp_path)])
+    assert code == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    _check(report, N)
+    assert set(report["baselines"]) == {"echo-trio", "echo-asyncio"}
+    assert all(ratio > 0 for ratio in report["relative_to_baselines"].values())
+    for name in ("throughput.png", "latency.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_corpus_command_offline(tmp_path: Path) -> None:
+    assert main(["corpus", "--n", "6", "--out", str(tmp_path), "--offline",
+                 "--enterprises", "2", "--platform-cards", "1", "--processes", "1",
+                 "--invalid", "0.5"]) == 0
+    stored = Corpus.load(tmp_path)
+    assert len(stored) == 6 and stored.manifest.offline
+    assert stored.envelope(5).startswith(b'{"doc":{"id":"LT-')
