@@ -22,11 +22,14 @@ if SANITIZE:
     compile_args += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
     link_args += ["-fsanitize=address,undefined"]
 
+HEADERS = [str(header) for header in sorted(Path("core_ext/include").glob("*.h"))]
+
 extensions = [
     Extension(
         f"core_ext.{source.stem}",
         [str(source)],
         include_dirs=["core_ext/include"],
+        depends=HEADERS,  # so that editing a header rebuilds the extensions
         extra_compile_args=compile_args,
         extra_link_args=link_args,
     )

@@ -122,7 +122,8 @@ def create_app(config: Config | None = None) -> FastPath:
     async def stream() -> None:
         await serve_stream(websocket, runtime())
 
-    return FastPath(app, runtime)
+    asgi: Any = app  # quart's precise ASGI types against our plain ASGI protocol
+    return FastPath(asgi, runtime)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.store import Entity, Store
-from routing.cards import Card, CardLookup
+from routing.cards import Card
 from routing.rights import effective_rights
 
 
@@ -41,10 +41,12 @@ def to_card(card: Entity, enterprise: Entity | None) -> Card:
     )
 
 
-class CardCache(CardLookup):
+class CardCache:
     def __init__(self, cards: dict[str, Card]) -> None:
-        super().__init__(cards)
         self._cards = cards
+
+    def get(self, serial: str, /) -> Card | None:
+        return self._cards.get(serial)
 
     @classmethod
     async def load(cls, store: Store) -> CardCache:
@@ -61,11 +63,19 @@ class CardCache(CardLookup):
     async def follow(self, store: Store) -> None:
         """Apply every card or enterprise change announced by any worker."""
         async with await store.listen_entities() as changes:
-            async for kind, key in changes:
-                if kind == "card":
-                    await self._reload_card(store, key)
-                elif kind == "enterprise":
-                    await self.reload(store)
+            async for change in changes:
+                kind, _, key = change.partition(":")
+                await self.changed(store, kind, key)
+
+    async def changed(self, store: Store, kind: str, key: str) -> None:
+        """Entity (kind, key) changed ("*": anything may have): reload what it affects."""
+        if kind == "card":
+            await self._reload_card(store, key)
+        elif kind == "enterprise":
+            for serial in [c.serial for c in self._cards.values() if c.enterprise == key]:
+                await self._reload_card(store, serial)
+        elif kind == "*":
+            await self.reload(store)
 
     async def _reload_card(self, store: Store, serial: str) -> None:
         card = await store.entity("card", serial)

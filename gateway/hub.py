@@ -1,12 +1,15 @@
 """Fan-out of feed notifications to this process's open streams.
 
 The store LISTENs once per process; every notification names an enterprise
-whose feed grew (on any worker). Each stream of that enterprise is woken and
-reads the feed after its own cursor, so nothing is lost if wakeups coalesce.
+whose feed grew (on any worker), or "*" after the LISTEN connection was
+re-established (wake everyone: hints may have been lost). Each stream of that
+enterprise is woken and reads the feed after its own cursor, so nothing is
+lost if wakeups coalesce.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +17,8 @@ from contextlib import asynccontextmanager
 import trio
 
 from gateway.store import Store
+
+EVERYTHING = "*"
 
 
 class Hub:
@@ -24,11 +29,14 @@ class Hub:
     async def run(self) -> None:
         async with await self._store.listen() as notifications:
             async for enterprise in notifications:
-                for wake in self._streams.get(enterprise, ()):
-                    try:
+                if enterprise == EVERYTHING:
+                    targets = [w for wakes in self._streams.values() for w in wakes]
+                else:
+                    targets = list(self._streams.get(enterprise, ()))
+                for wake in targets:
+                    # WouldBlock: a wakeup is pending already; the reader sees this too.
+                    with contextlib.suppress(trio.WouldBlock):
                         wake.send_nowait(None)
-                    except trio.WouldBlock:
-                        pass  # a wakeup is already pending: the reader will see this too
 
     @asynccontextmanager
     async def subscribe(

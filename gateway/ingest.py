@@ -7,7 +7,8 @@ receipt, or problem details), and whether it is a replay.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,12 @@ import trio
 from core_ext import sm3
 from gateway.metrics import DOCUMENTS, PROBLEMS
 from gateway.problems import problem_body
+from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
 from gateway.verifier import Verifier
 from routing.cards import CardLookup
 from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
+from routing.ops import Create, Transition
 from routing.pipeline import Admitted, Verdict, Window, admit, judge
 from routing.registry import CertificateIssuer, Registry
 
@@ -50,6 +53,15 @@ def outcome_answer(outcome: Outcome, doc_type: str) -> Answer:
     return Answer(201 if outcome.status == "accepted" else 422, outcome.receipt)
 
 
+def repeat_answer(item: Admitted, first: Admitted, answer: Answer | None) -> Answer:
+    """A key repeated within one request is answered as if it came after the first."""
+    if answer is None or answer.is_problem:
+        return answer or problem_answer(IdConflict("repeated within the request"))
+    if item.framed.doc_bytes != first.framed.doc_bytes:
+        return problem_answer(IdConflict("this id was already used for other bytes"))
+    return Answer(200, answer.body, replay=True)
+
+
 class Ingest:
     def __init__(
         self,
@@ -60,6 +72,8 @@ class Ingest:
         issuer: CertificateIssuer,
         window: Window,
         clock: Callable[[], datetime],
+        changed: Callable[[str, str], Awaitable[None]],
+        limiter: RateLimiter,
     ) -> None:
         self.cards = cards
         self.window = window
@@ -68,6 +82,8 @@ class Ingest:
         self._verifier = verifier
         self._issuer = issuer
         self._clock = clock
+        self._changed = changed
+        self._limiter = limiter
 
     async def submit(self, envelope: bytes, enterprise: str | None = None) -> Answer:
         (answer,) = await self.submit_many([envelope], enterprise)
@@ -88,17 +104,26 @@ class Ingest:
                 item = admit(data, self.cards, self._registry, received_at, self.window)
                 if enterprise is not None and item.card.enterprise != enterprise:
                     raise PermissionDenied("card belongs to another enterprise than the stream's")
+                self._limiter.take(item.framed.cert, time.monotonic())
                 admitted.append((index, item))
             except ProblemError as error:
                 answers[index] = problem_answer(error)
         reasons = await self._verifier.verify([item for _, item in admitted])
+        firsts: dict[tuple[str, str], tuple[int, Admitted]] = {}
+        repeats: list[tuple[int, Admitted, int, Admitted]] = []
         async with trio.open_nursery() as nursery:
             for (index, item), reason in zip(admitted, reasons, strict=True):
+                key = (item.framed.sender, item.framed.doc_id)
                 if reason is not None:
                     answers[index] = problem_answer(
                         SignatureInvalid(f"signature does not verify ({reason})"))
+                elif key in firsts:
+                    repeats.append((index, item, *firsts[key]))
                 else:
+                    firsts[key] = (index, item)
                     nursery.start_soon(self._commit, item, index, answers)
+        for index, item, first_index, first in repeats:
+            answers[index] = repeat_answer(item, first, answers[first_index])
         return [answer for answer in answers if answer is not None]
 
     async def _commit(self, item: Admitted, index: int, answers: list[Answer | None]) -> None:
@@ -107,8 +132,14 @@ class Ingest:
             outcome = await self._store.commit(submission(item, verdict))
         except ProblemError as error:
             answers[index] = problem_answer(error)
-        else:
-            answers[index] = outcome_answer(outcome, item.framed.doc_type)
+            return
+        if outcome.kind == "new" and outcome.status == "accepted":
+            # Read your own writes: this worker's card registry sees the change before
+            # the client does; other workers learn it through the store's notifications.
+            for op in verdict.ops:
+                if isinstance(op, Create | Transition):
+                    await self._changed(op.kind, op.key)
+        answers[index] = outcome_answer(outcome, item.framed.doc_type)
 
 
 def submission(item: Admitted, verdict: Verdict) -> Submission:

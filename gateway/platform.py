@@ -26,8 +26,8 @@ from core_ext.pki import (
 )
 from gateway.store import Store
 
-PLATFORM_CODE = "EPORT00000"
-PLATFORM_USCC = "91110000717829939Y"
+PLATFORM_CODE = "11000EPORT"
+PLATFORM_USCC = "91110000717829939J"
 SIGNER_DAYS = 3650
 FILES = ("ca.key", "ca.pem", "receipt.key", "receipt.pem", "admin.key", "admin.pem",
          "admin.json")

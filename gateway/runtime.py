@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import trio
 
@@ -13,6 +14,7 @@ from gateway.config import Config
 from gateway.hub import Hub
 from gateway.ingest import Ingest
 from gateway.platform import Platform
+from gateway.ratelimit import RateLimiter
 from gateway.sealer import Sealer
 from gateway.store import Store
 from gateway.verifier import Verifier
@@ -49,7 +51,9 @@ class Runtime:
         verifier = Verifier()
         window = Window(timedelta(seconds=config.max_future_skew_s),
                         timedelta(seconds=config.max_age_s))
-        ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now)
+        ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now,
+                        partial(cards.changed, store),
+                        RateLimiter(config.rate_per_cert, config.rate_burst))
         hub = Hub(store)
         nursery.start_soon(verifier.run)
         nursery.start_soon(cards.follow, store)

@@ -1,9 +1,10 @@
 """``eport serve`` and ``eport migrate``: the database, then hypercorn.
 
-With no ``EPORT_DATABASE_URL`` the parent process starts the embedded
-PostgreSQL, migrates it once, and hands its URL to the workers, so several
-worker processes share one server. With one worker everything runs in this
-process; with more, hypercorn spawns them and each builds its own app.
+With one worker everything runs in this process: the store starts the
+embedded PostgreSQL itself when no ``EPORT_DATABASE_URL`` is set. With more,
+this parent process starts the embedded server and hands its URL to the
+workers hypercorn spawns, so they share one server; each worker builds its own
+app, and migrations, being advisory-locked, run safely from all of them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
@@ -24,7 +26,8 @@ from core_ext import sm2, sm3
 from gateway.app import create_app
 from gateway.config import Config
 from gateway.platform import Platform
-from gateway.store import embedded_server, migrate_database
+from gateway.store import OpsResult, Sealed, Store, Submission
+from gateway.store.embedded import EmbeddedServer
 
 APP_FACTORY = "gateway.app:create_app()"
 
@@ -46,18 +49,30 @@ def hypercorn_config(config: Config) -> HypercornConfig:
 
 
 @contextmanager
-def database(config: Config) -> Iterator[Config]:
-    """The configuration with a database URL: the given one, or the embedded server's."""
+def shared_database(config: Config) -> Iterator[Config]:
+    """The configuration with a database URL: the given one, or an embedded server's."""
     if not config.embedded:
         yield config
         return
-    with embedded_server(config.home) as url:
-        yield replace(config, database_url=url)
+    server = trio.run(EmbeddedServer.start, config.home)
+    try:
+        yield replace(config, database_url=server.url)
+    finally:
+        trio.run(server.stop)
 
 
-def migrate(config: Config) -> list[int]:
-    with database(config) as ready:
-        return trio.run(migrate_database, ready)
+def _no_sealing(sub: Submission, result: OpsResult, seqs: dict[str, int]) -> Sealed:
+    raise RuntimeError("eport migrate commits no documents")
+
+
+def migrate(config: Config) -> None:
+    """Open the store (which migrates and creates partitions ahead), then close it."""
+
+    async def run() -> None:
+        store = await Store.open(config, _no_sealing)
+        await store.aclose()
+
+    trio.run(run)
 
 
 async def until_signalled() -> None:
@@ -71,12 +86,12 @@ def serve(config: Config) -> int:
     sm2.require_compiled()
     sm3.require_compiled()
     Platform.load(config.home)
-    with database(config) as ready:
-        trio.run(migrate_database, ready)
-        settings = hypercorn_config(ready)
-        if ready.workers <= 1:
-            trio.run(partial(serve_trio, create_app(ready), settings, mode="asgi",
-                             shutdown_trigger=until_signalled))
-            return 0
+    settings = hypercorn_config(config)
+    if config.workers <= 1:
+        app: Any = create_app(config)
+        trio.run(partial(serve_trio, app, settings, mode="asgi",
+                         shutdown_trigger=until_signalled))
+        return 0
+    with shared_database(config) as ready:
         os.environ["EPORT_DATABASE_URL"] = str(ready.database_url)
         return run_workers(settings)

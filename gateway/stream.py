@@ -23,8 +23,8 @@ from gateway.ingest import Answer
 from gateway.metrics import OPEN_STREAMS
 from gateway.runtime import Runtime, utc_now
 from routing.cards import identify
-from routing.errors import EportError
 from routing.envelope import decode_base64
+from routing.errors import EportError
 from routing.receipts import open_envelope
 
 POLICY_VIOLATION = 1008
@@ -61,10 +61,13 @@ async def serve_stream(ws: Websocket, runtime: Runtime) -> None:
     await ws.accept(subprotocol=SUBPROTOCOL)
     OPEN_STREAMS.inc()
     try:
-        enterprise = await _handshake(ws, runtime)
-        await _session(ws, runtime, enterprise)
-    except _Closed as closed:
-        await ws.close(POLICY_VIOLATION, closed.reason)
+        try:
+            enterprise = await _handshake(ws, runtime)
+        except _Closed as closed:
+            reason = closed.reason
+        else:
+            reason = await _session(ws, runtime, enterprise)
+        await ws.close(POLICY_VIOLATION, reason)
     finally:
         OPEN_STREAMS.dec()
 
@@ -93,25 +96,32 @@ async def _handshake(ws: Websocket, runtime: Runtime) -> str:
     return card.enterprise
 
 
-async def _session(ws: Websocket, runtime: Runtime, enterprise: str) -> None:
+async def _session(ws: Websocket, runtime: Runtime, enterprise: str) -> str:
+    """Serve submits and events until the client breaks a rule; return why."""
     send, outbox = trio.open_memory_channel[bytes](runtime.config.ws_credit + 16)
-    credit = trio.Semaphore(runtime.config.ws_credit)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_writer, ws, outbox)
         nursery.start_soon(_events, runtime, enterprise, send.clone())
+        reason = await _read_submits(ws, runtime, enterprise, send, nursery)
+        nursery.cancel_scope.cancel()
+    return reason
+
+
+async def _read_submits(ws: Websocket, runtime: Runtime, enterprise: str,
+                        send: trio.MemorySendChannel[bytes], nursery: trio.Nursery) -> str:
+    credit = trio.Semaphore(runtime.config.ws_credit)
+    while True:
         try:
-            while True:
-                try:
-                    submit = _submit.decode(await _receive(ws, runtime))
-                except msgspec.DecodeError as exc:
-                    raise _Closed(f"bad frame: {exc}") from None
-                try:
-                    credit.acquire_nowait()
-                except trio.WouldBlock:
-                    raise _Closed("credit exceeded") from None
-                nursery.start_soon(_handle, runtime, enterprise, submit, send.clone(), credit)
-        finally:
-            nursery.cancel_scope.cancel()
+            submit = _submit.decode(await _receive(ws, runtime))
+        except _Closed as closed:
+            return closed.reason
+        except msgspec.DecodeError as exc:
+            return f"bad frame: {exc}"
+        try:
+            credit.acquire_nowait()
+        except trio.WouldBlock:
+            return "credit exceeded"
+        nursery.start_soon(_handle, runtime, enterprise, submit, send.clone(), credit)
 
 
 async def _handle(runtime: Runtime, enterprise: str, submit: Submit,

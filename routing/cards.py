@@ -7,9 +7,9 @@ The card lifecycle's transitions live in ``routing/identity/states.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from routing.errors import CardInactive, CertUnknown, PermissionDenied
 
@@ -35,14 +35,10 @@ class Card:
     rights: frozenset[str]
 
 
-class CardLookup:
-    """What identify needs from the card registry: a mapping from serial to card."""
+class CardLookup(Protocol):
+    """What identify needs from the card registry (a plain dict will do)."""
 
-    def __init__(self, cards: Mapping[str, Card]) -> None:
-        self._cards = cards
-
-    def get(self, serial: str) -> Card | None:
-        return self._cards.get(serial)
+    def get(self, serial: str, /) -> Card | None: ...
 
 
 def identify(card: Card | None, sender: str, received_at: datetime) -> Card:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 import msgspec
 
@@ -61,15 +62,9 @@ class Framed:
 
 
 def frame(data: bytes | memoryview | msgspec.Raw) -> Framed:
-    try:
-        envelope = _envelope_decoder.decode(data)
-    except msgspec.DecodeError as exc:
-        raise EnvelopeInvalid(_describe(exc, "$")) from None
+    envelope = _decode(_envelope_decoder, data, "$")
     doc_bytes = bytes(envelope.doc)
-    try:
-        doc = _doc_decoder.decode(doc_bytes)
-    except msgspec.DecodeError as exc:
-        raise EnvelopeInvalid(_describe(exc, "$.doc")) from None
+    doc = _decode(_doc_decoder, doc_bytes, "$.doc")
     _check(ID_RE, doc.id, "$.doc.id", "1-64 characters of [A-Za-z0-9._:-]")
     _check(TYPE_RE, doc.type, "$.doc.type", "'<subsystem>.<kind>' in lower case")
     _check(SENDER_RE, doc.sender, "$.doc.sender", "a 10-character customs code")
@@ -85,6 +80,30 @@ def frame(data: bytes | memoryview | msgspec.Raw) -> Framed:
         sig=decode_base64(envelope.sig, "$.sig"),
         cert=envelope.cert,
     )
+
+
+T = TypeVar("T")
+
+
+def _decode(decoder: msgspec.json.Decoder[T], data: bytes | memoryview | msgspec.Raw,
+            base: str) -> T:
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        raise EnvelopeInvalid(_describe(exc, base)) from None
+    except DECODE_FAILURES as exc:
+        raise EnvelopeInvalid(undecodable(exc), path=base) from None
+
+
+# Besides DecodeError, msgspec raises these for an encoded surrogate in a string and
+# for nesting deeper than it recurses.
+DECODE_FAILURES = (UnicodeDecodeError, RecursionError)
+
+
+def undecodable(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
+    return "invalid UTF-8 in a string"
 
 
 def decode_base64(text: str, path: str) -> bytes:

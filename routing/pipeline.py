@@ -20,7 +20,7 @@ import msgspec
 
 from core_ext import sm2
 from routing.cards import Card, CardLookup, identify
-from routing.envelope import Framed, frame, json_path_of
+from routing.envelope import DECODE_FAILURES, Framed, frame, json_path_of, undecodable
 from routing.errors import (
     EnvelopeInvalid,
     PermissionDenied,
@@ -86,7 +86,8 @@ def admit(
 def authorise(card: Card, spec: DocSpec[Any]) -> None:
     if card.kind not in spec.card_kinds:
         raise PermissionDenied(f"a {card.kind} card may not sign {spec.type}")
-    if spec.department_kinds is not None and card.department_kind not in spec.department_kinds:
+    if (card.kind == "department" and spec.department_kinds is not None
+            and card.department_kind not in spec.department_kinds):
         raise PermissionDenied(f"{spec.type} is for departments of kind "
                                f"{', '.join(sorted(spec.department_kinds))}")
     if spec.subsystem not in card.rights:
@@ -115,6 +116,8 @@ def judge(admitted: Admitted, issuer: CertificateIssuer | None = None) -> Verdic
         return rejected(SchemaInvalid(message, path=path))
     except msgspec.DecodeError as exc:
         return rejected(SchemaInvalid(str(exc), path="$.body"))
+    except DECODE_FAILURES as exc:
+        return rejected(SchemaInvalid(undecodable(exc), path="$.body"))
     except Rejection as exc:
         return rejected(exc)
     return Verdict("accepted", "OK", "", None, decision.ref, decision.ops, decision.event)

@@ -74,6 +74,7 @@ class DocSpec(Generic[Body]):
     handler: Callable[[DocContext, Body], Decision]
     card_kinds: frozenset[str]
     example: Callable[[], dict[str, Any]]
+    # For department cards: the department kinds allowed (None: any).
     department_kinds: frozenset[str] | None = None
     rules: tuple[Callable[[Body], None], ...] = ()
     description: str = ""

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from core_ext import sm2
-from routing.cards import Card, CardLookup
+from routing.cards import Card
 from routing.errors import (
     CardInactive,
     CertUnknown,
@@ -71,7 +71,7 @@ def envelope(doc: dict[str, Any] | None = None, *, key: bytes = KEY, cert: str =
 
 
 def run(data: bytes, cards: dict[str, Card] | None = None) -> Any:
-    lookup = CardLookup(cards if cards is not None else {"abc1": card()})
+    lookup = cards if cards is not None else {"abc1": card()}
     admitted = admit(data, lookup, REGISTRY, NOW)
     verify(admitted)
     return judge(admitted)
@@ -89,7 +89,7 @@ def test_signed_bytes_are_exactly_the_doc_bytes_as_sent() -> None:
               b'"ts":"2026-11-28T07:59:00Z","body":{"qty":2}} ,"sig":"SIG","cert":"abc1"}')
     doc_bytes = spaced[spaced.index(b"{", 1):spaced.index(b"} ,") + 1]
     sig = base64.b64encode(sm2.sign(KEY, doc_bytes))
-    admitted = admit(spaced.replace(b"SIG", sig), CardLookup({"abc1": card()}), REGISTRY, NOW)
+    admitted = admit(spaced.replace(b"SIG", sig), {"abc1": card()}, REGISTRY, NOW)
     assert admitted.framed.doc_bytes == doc_bytes
     verify(admitted)
 

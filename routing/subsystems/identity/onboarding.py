@@ -1,4 +1,4 @@
-"""identity 身份认证: enterprises join the platform and receive IC cards.
+"""Onboarding: enterprises join the platform and receive IC cards.
 
 Onboarding is signed by platform department cards. A card's certificate is
 issued by the platform CA (the handler's one capability); its serial is derived
@@ -12,14 +12,16 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core_ext import sm3
+from core_ext import fields, sm3
 from routing.errors import FieldInvalid
 from routing.ops import Create, Require
 from routing.registry import Decision, DocContext, DocSpec
+from routing.rules import check
 
 CustomsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Z]{10}$")]
 Uscc = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Printable text: no control characters (they hide in names and break reports).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 PublicKeyHex = Annotated[str, msgspec.Meta(pattern=r"^04[0-9a-f]{128}$")]
 
 EnterpriseType = Literal["trader", "broker", "processor", "department"]
@@ -44,6 +46,11 @@ class EnterpriseRegister(msgspec.Struct, forbid_unknown_fields=True):
     type: EnterpriseType
     department_kind: DepartmentKind | None = None
     qualifications: list[Qualification] = []
+
+
+def codes_are_valid(body: EnterpriseRegister) -> None:
+    check(fields.check_customs_code, body.code, "$.body.code")
+    check(fields.check_uscc, body.uscc, "$.body.uscc")
 
 
 def department_kind_matches_type(body: EnterpriseRegister) -> None:
@@ -120,7 +127,7 @@ SPECS: tuple[DocSpec[Any], ...] = (
         type="identity.enterprise_register",
         body=EnterpriseRegister,
         handler=register_enterprise,
-        rules=(department_kind_matches_type,),
+        rules=(codes_are_valid, department_kind_matches_type),
         card_kinds=frozenset({"department"}),
         department_kinds=PLATFORM,
         description="入网: an enterprise joins the platform.",

@@ -1,0 +1,109 @@
+/* SM2 signing in constant time with respect to the private key and the nonce.
+ *
+ * The nonce is hedged: k = HMAC-SM3(d, e || 32 fresh random bytes || counter),
+ * the counter stepping until a candidate falls in [1, n-1] (rejections reveal
+ * nothing about the accepted k). A broken random source therefore still gives
+ * distinct nonces for distinct messages, and a fault cannot repeat a nonce. */
+#ifndef SM2_SIGN_H
+#define SM2_SIGN_H
+
+#include "sm2_verify.h"
+
+/* What signing needs about a private key, computed once per key. */
+typedef struct {
+    u256 d;
+    u256 d1_inverse;      /* (1 + d)^-1 mod n */
+    uint8_t xy[64];       /* the public key */
+} sm2_signer;
+
+/* Fills signer from a 32-byte big-endian d; 0 if d is not in [1, n-2]. */
+static int sm2_signer_init(sm2_signer *signer, const uint8_t d_bytes[32]) {
+    static const u256 one = {1, 0, 0, 0};
+    u256 n_minus_1, d_plus_1;
+    u256_from_be(signer->d, d_bytes);
+    sc_sub(n_minus_1, SM2_N, one);
+    if (u256_is_zero(signer->d) || !u256_lt(signer->d, n_minus_1)) return 0;
+    jpoint pub;
+    apoint affine;
+    u256 x, y;
+    sm2_mul_g_ct(&pub, signer->d);
+    jp_to_affine(&affine, &pub);
+    fe_from_mont(x, affine.x);
+    fe_from_mont(y, affine.y);
+    u256_to_be(signer->xy, x);
+    u256_to_be(signer->xy + 32, y);
+    sc_add(d_plus_1, signer->d, one);
+    sc_inv(signer->d1_inverse, d_plus_1);
+    return 1;
+}
+
+static void sm2_signer_wipe(sm2_signer *signer) {
+    volatile uint8_t *bytes = (volatile uint8_t *)signer;
+    for (size_t i = 0; i < sizeof *signer; i++) bytes[i] = 0;
+}
+
+/* k from 32 big-endian bytes; 0 unless k is in [1, n-1]. */
+static int sm2_nonce_from_bytes(u256 k, const uint8_t k_bytes[32]) {
+    u256_from_be(k, k_bytes);
+    return !u256_is_zero(k) && u256_lt(k, SM2_N);
+}
+
+/* Signs digest e with nonce k in [1, n-1]; 0 if this k must be rejected
+ * (r = 0, r + k = n or s = 0). */
+static int sm2_sign_with_k(uint8_t out[64], const sm2_signer *signer, const u256 e,
+                           const u256 k) {
+    jpoint kg;
+    apoint affine;
+    u256 x1, r, s, t, rk;
+    sm2_mul_g_ct(&kg, k);
+    jp_to_affine(&affine, &kg);
+    fe_from_mont(x1, affine.x);
+    sc_reduce(x1, x1);
+    sc_add(r, e, x1);
+    sc_add(rk, r, k);
+    if (u256_is_zero(r) | u256_is_zero(rk)) return 0;
+    sc_mul(t, r, signer->d);
+    sc_sub(t, k, t);
+    sc_mul(s, signer->d1_inverse, t);
+    if (u256_is_zero(s)) return 0;
+    u256_to_be(out, r);
+    u256_to_be(out + 32, s);
+    return 1;
+}
+
+/* e = SM3(Z_A || msg) reduced mod n. */
+static void sm2_message_digest(u256 e, const sm2_signer *signer, const uint8_t *uid,
+                               size_t uid_len, const uint8_t *msg, size_t msg_len) {
+    uint8_t za[32], digest[32];
+    sm3_ctx ctx;
+    sm2_za(za, uid, uid_len, signer->xy);
+    sm3_init(&ctx);
+    sm3_update(&ctx, za, 32);
+    sm3_update(&ctx, msg, msg_len);
+    sm3_final(&ctx, digest);
+    u256_from_be(e, digest);
+    sc_reduce(e, e);
+}
+
+/* Hedged signature; random holds 32 bytes from the OS. Always succeeds (each
+ * retry has probability about 2^-32 or far less). */
+static void sm2_sign_hedged(uint8_t out[64], const sm2_signer *signer, const u256 e,
+                            const uint8_t random[32]) {
+    uint8_t d_bytes[32], seed[68], candidate[32];
+    u256 k;
+    u256_to_be(d_bytes, signer->d);
+    u256_to_be(seed, e);
+    memcpy(seed + 32, random, 32);
+    for (uint32_t counter = 0;; counter++) {
+        for (int i = 0; i < 4; i++) seed[64 + i] = (uint8_t)(counter >> (24 - 8 * i));
+        hmac_sm3(d_bytes, 32, seed, sizeof seed, candidate);
+        u256_from_be(k, candidate);
+        if (u256_is_zero(k) || !u256_lt(k, SM2_N)) continue;
+        if (sm2_sign_with_k(out, signer, e, k)) break;
+    }
+    memset(d_bytes, 0, sizeof d_bytes);
+    memset(candidate, 0, sizeof candidate);
+    memset(k, 0, sizeof k);
+}
+
+#endif

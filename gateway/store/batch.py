@@ -1,0 +1,209 @@
+"""One group-commit transaction: many submissions, one COMMIT.
+
+Runs on the store loop with one connection. In order:
+  1. insert every distinct key into doc_keys (sorted, so concurrent batches
+     lock keys in one order); a key that was not inserted already exists
+  2. read the stored receipt of every key that already existed
+  3. evaluate the new documents' ops in one eport_apply_ops() round trip
+  4. allocate seqs for the sender and each notified enterprise
+  5. call the sealer for each new document (signs its receipt and events)
+  6. COPY documents and feed rows; COMMIT
+Within a batch the first submission of a key wins; the later ones are answered
+like a resubmission (same bytes: replay, other bytes: conflict).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from gateway.store import queries
+from gateway.store.failures import CommitUnknown
+from gateway.store.model import OpsResult, Outcome, Sealed, Sealer, Submission
+from gateway.store.ops_encoding import decode_result, encode_document
+
+Key = tuple[str, str]
+
+_NO_OPS = OpsResult(ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    doc_sm3: bytes
+    receipt: bytes
+    status: str
+    code: str
+    seq: int
+
+
+async def write_batch(
+    conn: asyncpg.Connection,
+    subs: Sequence[Submission],
+    sealer: Sealer,
+    earlier: Mapping[Key, bytes],
+) -> tuple[list[Outcome], set[str]]:
+    """Commit ``subs``; return their outcomes and the enterprises whose feed grew.
+
+    ``earlier`` maps keys to receipts that an attempt whose COMMIT was lost had
+    sealed: finding exactly that receipt stored means that attempt committed.
+    """
+    first_index: dict[Key, int] = {}
+    for i, sub in enumerate(subs):
+        first_index.setdefault(sub.key, i)
+    firsts = {key: subs[i] for key, i in first_index.items()}
+    stored, new_keys, touched = await _transact(conn, firsts, sealer)
+    outcomes = [
+        _outcome(sub, i == first_index[sub.key] and sub.key in new_keys, stored[sub.key], earlier)
+        for i, sub in enumerate(subs)
+    ]
+    return outcomes, touched
+
+
+async def _transact(
+    conn: asyncpg.Connection, firsts: dict[Key, Submission], sealer: Sealer
+) -> tuple[dict[Key, Stored], set[Key], set[str]]:
+    """The transaction; returns every key's stored receipt, the new keys, touched feeds."""
+    sealed: dict[Key, bytes] = {}
+    body_done = False
+    try:
+        async with conn.transaction():
+            new_keys = await _insert_keys(conn, [firsts[key] for key in sorted(firsts)])
+            stored = await fetch_stored(conn, [key for key in firsts if key not in new_keys])
+            new = [sub for key, sub in firsts.items() if key in new_keys]
+            results = await _apply_ops(conn, new)
+            seqs = await _allocate_seqs(conn, new)
+            seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
+            sealed = {sub.key: seal.receipt for sub, seal in zip(new, seals, strict=True)}
+            await _write_rows(conn, new, seqs, seals)
+            body_done = True
+    except Exception as exc:
+        if body_done:
+            raise CommitUnknown(sealed) from exc
+        raise
+    for sub, seq, seal in zip(new, seqs, seals, strict=True):
+        stored[sub.key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
+    return stored, new_keys, {enterprise for seq in seqs for enterprise in seq}
+
+
+def _outcome(
+    sub: Submission, inserted: bool, stored: Stored, earlier: Mapping[Key, bytes]
+) -> Outcome:
+    if sub.doc_sm3 != stored.doc_sm3:
+        return Outcome("conflict", b"", stored.status, stored.code, stored.seq)
+    ours = inserted or (bool(stored.receipt) and earlier.get(sub.key) == stored.receipt)
+    return Outcome(
+        "new" if ours else "replay", stored.receipt, stored.status, stored.code, stored.seq
+    )
+
+
+async def _insert_keys(conn: asyncpg.Connection, subs: list[Submission]) -> set[Key]:
+    rows = await conn.fetch(
+        queries.INSERT_KEYS,
+        [s.sender for s in subs],
+        [s.doc_id for s in subs],
+        [s.doc_sm3 for s in subs],
+        [s.received_at for s in subs],
+    )
+    return {(row["sender"], row["doc_id"]) for row in rows}
+
+
+async def fetch_stored(conn: asyncpg.Connection, keys: list[Key]) -> dict[Key, Stored]:
+    if not keys:
+        return {}
+    rows = await conn.fetch(queries.STORED, [k[0] for k in keys], [k[1] for k in keys])
+    return {
+        (row["sender"], row["doc_id"]): Stored(
+            row["doc_sm3"],
+            row["body"] or b"",
+            row["status"] or "",
+            row["code"] or "",
+            row["seq"] or 0,
+        )
+        for row in rows
+    }
+
+
+async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[OpsResult]:
+    # A document rejected before its ops never runs them.
+    with_ops = [sub for sub in new if sub.ops and sub.status == "accepted"]
+    if not with_ops:
+        return [_NO_OPS] * len(new)
+    documents = [encode_document(sub) for sub in with_ops]
+    raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, documents)
+    by_key = {sub.key: decode_result(r) for sub, r in zip(with_ops, raw, strict=True)}
+    return [by_key.get(sub.key, _NO_OPS) for sub in new]
+
+
+async def _allocate_seqs(conn: asyncpg.Connection, new: list[Submission]) -> list[dict[str, int]]:
+    wanted = Counter(e for sub in new for e in (sub.sender, *sub.notify))
+    if not wanted:
+        return []
+    enterprises = sorted(wanted)
+    rows = await conn.fetch(queries.ALLOCATE_SEQS, enterprises, [wanted[e] for e in enterprises])
+    next_seq = {row["enterprise"]: row["last_seq"] - wanted[row["enterprise"]] + 1 for row in rows}
+    seqs = []
+    for sub in new:
+        seq = {}
+        for enterprise in (sub.sender, *sub.notify):
+            seq[enterprise] = next_seq[enterprise]
+            next_seq[enterprise] += 1
+        seqs.append(seq)
+    return seqs
+
+
+async def _write_rows(
+    conn: asyncpg.Connection, new: list[Submission], seqs: list[dict[str, int]], seals: list[Sealed]
+) -> None:
+    if not new:
+        return
+    documents = []
+    feed = []
+    for sub, seq, seal in zip(new, seqs, seals, strict=True):
+        documents.append(
+            (
+                sub.sender,
+                sub.doc_id,
+                sub.doc_type,
+                sub.received_at,
+                sub.doc_bytes,
+                sub.sig,
+                sub.cert,
+                sub.doc_sm3,
+                seal.status,
+                seal.code,
+                seq[sub.sender],
+            )
+        )
+        feed.append(
+            (
+                sub.sender,
+                seq[sub.sender],
+                "receipt",
+                sub.sender,
+                sub.doc_id,
+                sub.received_at,
+                seal.receipt,
+            )
+        )
+        for enterprise, body in seal.events:
+            if enterprise == sub.sender or enterprise not in seq:
+                raise ValueError(f"sealer made an event for {enterprise!r}, not in notify")
+            feed.append(
+                (
+                    enterprise,
+                    seq[enterprise],
+                    "event",
+                    sub.sender,
+                    sub.doc_id,
+                    sub.received_at,
+                    body,
+                )
+            )
+    await conn.copy_records_to_table(
+        "documents", records=documents, columns=queries.DOCUMENT_COLUMNS
+    )
+    await conn.copy_records_to_table("feed", records=feed, columns=queries.FEED_COLUMNS)

@@ -1,0 +1,148 @@
+"""Group commit on the trio side: queue submissions, send them in batches.
+
+Callers put a submission on one queue and wait for its outcome. Each writer
+task takes the first waiting submission, then everything else already queued
+and whatever arrives within ``max_wait`` of the first, up to ``max_docs``, and
+sends the batch to the store thread as one job (one transaction). Several
+writers run at once, so one batch fills while others commit.
+
+Failures: a batch that failed transiently is retried with backoff until its
+earliest caller's deadline; a batch whose COMMIT was lost is retried with the
+receipts it had sealed, which lets the retry recognise its own commit instead
+of guessing. A caller that waited ``timeout`` gets ``Unavailable`` and its
+submission is dropped if it has not been sent yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import trio
+
+from gateway.store.failures import CommitUnknown, Transient
+from gateway.store.model import Outcome, Submission
+from routing.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+WriteBatch = Callable[[Sequence[Submission], Mapping[Key, bytes]], Awaitable[list[Outcome]]]
+
+RETRY_AFTER_S = 1.0
+FIRST_BACKOFF_S = 0.02
+MAX_BACKOFF_S = 0.5
+
+
+@dataclass(eq=False)
+class _Pending:
+    sub: Submission
+    deadline: float
+    done: trio.Event = field(default_factory=trio.Event)
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+    abandoned: bool = False
+
+    def resolve(self, outcome: Outcome | None, error: BaseException | None) -> None:
+        self.outcome, self.error = outcome, error
+        self.done.set()
+
+
+class GroupCommitter:
+    def __init__(
+        self,
+        write: WriteBatch,
+        *,
+        max_docs: int,
+        max_wait_s: float,
+        timeout_s: float,
+        max_queued: int,
+    ) -> None:
+        self._write = write
+        self._max_docs = max(1, max_docs)
+        self._max_wait_s = max_wait_s
+        self._timeout_s = timeout_s
+        self._send, self._receive = trio.open_memory_channel[_Pending](max_queued)
+
+    async def commit(self, sub: Submission) -> Outcome:
+        pending = _Pending(sub, trio.current_time() + self._timeout_s)
+        try:
+            self._send.send_nowait(pending)
+        except trio.WouldBlock:
+            raise Unavailable("store overloaded", retry_after=RETRY_AFTER_S) from None
+        except trio.ClosedResourceError:
+            raise Unavailable("store closed", retry_after=RETRY_AFTER_S) from None
+        try:
+            with trio.move_on_at(pending.deadline):
+                await pending.done.wait()
+        finally:
+            pending.abandoned = not pending.done.is_set()
+        if pending.abandoned:
+            raise Unavailable("store did not answer in time", retry_after=RETRY_AFTER_S)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.outcome is not None
+        return pending.outcome
+
+    def close(self) -> None:
+        """Accept no more submissions; writers finish what is queued, then return."""
+        self._send.close()
+
+    async def run_writer(self) -> None:
+        while True:
+            try:
+                batch = await self._next_batch()
+            except trio.EndOfChannel:
+                return
+            # A batch in flight always finishes: the callers' outcomes depend on it.
+            with trio.CancelScope(shield=True):
+                await self._commit(batch)
+
+    async def _next_batch(self) -> list[_Pending]:
+        batch = [await self._receive.receive()]
+        with trio.move_on_after(self._max_wait_s):
+            while len(batch) < self._max_docs:
+                try:
+                    batch.append(await self._receive_soon())
+                except trio.EndOfChannel:
+                    break
+        return batch
+
+    async def _receive_soon(self) -> _Pending:
+        # Draining what is queued without a checkpoint per item keeps a full
+        # batch cheap to assemble.
+        try:
+            return self._receive.receive_nowait()
+        except trio.WouldBlock:
+            return await self._receive.receive()
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        earlier: dict[Key, bytes] = {}
+        backoff = FIRST_BACKOFF_S
+        while True:
+            live = [p for p in batch if not p.abandoned]
+            if not live:
+                return
+            try:
+                outcomes = await self._write([p.sub for p in live], earlier)
+            except CommitUnknown as exc:
+                earlier.update(exc.sealed)
+                log.warning("COMMIT outcome unknown for %d documents; retrying", len(live))
+            except Transient as exc:
+                log.warning("batch of %d failed, retrying: %s", len(live), exc)
+            except Exception as exc:
+                log.exception("batch of %d failed", len(live))
+                for p in live:
+                    p.resolve(None, exc)
+                return
+            else:
+                for p, outcome in zip(live, outcomes, strict=True):
+                    p.resolve(outcome, None)
+                return
+            if trio.current_time() + backoff >= min(p.deadline for p in live):
+                for p in live:
+                    p.resolve(None, Unavailable("store unreachable", retry_after=RETRY_AFTER_S))
+                return
+            await trio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)

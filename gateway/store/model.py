@@ -1,0 +1,78 @@
+"""The values that cross the store's API: submissions in, outcomes out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from routing.ops import Op
+
+
+class StoreMisconfigured(RuntimeError):
+    """The database would not keep acknowledged documents durable; refuse to serve."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    sender: str
+    doc_id: str
+    doc_type: str
+    doc_bytes: bytes  # the exact signed document bytes
+    doc_sm3: bytes  # 32 bytes, SM3 of doc_bytes
+    sig: bytes
+    cert: str
+    received_at: datetime  # aware, UTC
+    ops: tuple[Op, ...]  # evaluated in order inside the batch transaction
+    notify: tuple[str, ...]  # enterprises other than the sender that get an event
+    status: str  # "accepted" | "rejected", as decided before the ops
+    code: str  # "OK" or the rejection code
+    # Opaque to the store: handed back to the sealer (the gateway passes its Verdict).
+    context: object = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sender, self.doc_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OpsResult:
+    ok: bool
+    code: str | None = None
+    message: str | None = None
+    path: str | None = None
+    values: dict[str, int] = field(default_factory=dict)  # NextSerial results by name
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    receipt: bytes  # the signed receipt envelope for the sender
+    events: tuple[tuple[str, bytes], ...]  # (enterprise, signed event envelope)
+    status: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: Literal["new", "replay", "conflict"]
+    receipt: bytes  # the stored receipt; b"" for "conflict" (and for a replay whose
+    #                 day was dropped by retention: the id stays consumed)
+    status: str
+    code: str
+    seq: int
+
+
+# Builds and signs the receipt and events of one new document. It runs on the
+# store thread inside the batch transaction, so it must be pure CPU work.
+Sealer = Callable[[Submission, OpsResult, dict[str, int]], Sealed]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    kind: str
+    key: str
+    state: str
+    owner: str
+    data: dict[str, object]
+    version: int

@@ -1,0 +1,75 @@
+"""LISTEN for other processes' commits and fan the notices out to trio subscribers.
+
+One LISTEN connection per Store (on the store loop) hears two channels:
+``eport_feed`` (payload: comma-separated enterprises whose feed grew) and
+``eport_entities`` (payload: ``kind:key`` of a changed entity). Subscribers get
+single names. After every (re)connect each subscriber receives ``"*"``: notices
+sent while the connection was down are lost, so "*" means "re-read everything".
+A subscriber that falls ``SUBSCRIBER_BUFFER`` notices behind loses the overflow;
+notices are wake-up hints, the feed table and entity rows are the truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import asyncpg
+import trio
+
+FEED = "eport_feed"
+ENTITIES = "eport_entities"
+EVERYTHING = "*"
+SUBSCRIBER_BUFFER = 4096
+KEEPALIVE_S = 5.0
+
+Forward = Callable[[str, str], None]
+
+
+async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
+    """Runs on the store loop; returns or raises when the connection is lost."""
+    conn = await asyncpg.connect(url, timeout=timeout)
+    try:
+        for channel in (FEED, ENTITIES):
+            await conn.add_listener(channel, lambda _c, _pid, ch, payload: forward(ch, payload))
+        for channel in (FEED, ENTITIES):
+            forward(channel, EVERYTHING)
+        # Notices arrive as callbacks; a periodic round trip notices a dead
+        # connection that no notice would ever reveal.
+        while True:
+            await asyncio.sleep(KEEPALIVE_S)
+            await conn.fetchval("SELECT 1", timeout=timeout)
+    finally:
+        conn.terminate()
+
+
+class Fanout:
+    """Trio side: one bounded memory channel per subscriber."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, list[trio.MemorySendChannel[str]]] = {FEED: [], ENTITIES: []}
+
+    def subscribe(self, channel: str) -> trio.MemoryReceiveChannel[str]:
+        send, receive = trio.open_memory_channel[str](SUBSCRIBER_BUFFER)
+        self._subscribers[channel].append(send)
+        return receive
+
+    def publish(self, channel: str, payload: str) -> None:
+        names = payload.split(",") if channel == FEED else [payload]
+        alive = []
+        for send in self._subscribers.get(channel, []):
+            try:
+                for name in names:
+                    send.send_nowait(name)
+            except trio.WouldBlock:
+                pass
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                continue
+            alive.append(send)
+        self._subscribers[channel] = alive
+
+    def close(self) -> None:
+        for senders in self._subscribers.values():
+            for send in senders:
+                send.close()
+            senders.clear()

@@ -1,0 +1,81 @@
+"""routing.ops values as the JSON that ``eport_apply_ops`` reads, and back.
+
+Amounts travel as decimal strings so that no float ever touches a ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.store.model import OpsResult, Submission
+from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
+
+
+def encode_op(op: Op) -> dict[str, Any]:
+    match op:
+        case Create():
+            return {
+                "op": "create",
+                "kind": op.kind,
+                "key": op.key,
+                "state": op.state,
+                "owner": op.owner,
+                "data": op.data,
+                "path": op.path,
+            }
+        case Transition():
+            return {
+                "op": "transition",
+                "kind": op.kind,
+                "key": op.key,
+                "from": list(op.from_states),
+                "to": op.to_state,
+                "patch": op.patch,
+                "path": op.path,
+            }
+        case Require():
+            return {
+                "op": "require",
+                "kind": op.kind,
+                "states": list(op.states),
+                "key": op.key,
+                "where": op.where,
+                "vars": op.vars,
+                "code": op.code,
+                "message": op.message,
+                "path": op.path,
+            }
+        case Open():
+            return {
+                "op": "open",
+                "ledger": op.ledger,
+                "key": op.key,
+                "amount": str(op.amount),
+                "owner": op.owner,
+                "path": op.path,
+            }
+        case Debit() | Credit():
+            return {
+                "op": type(op).__name__.lower(),
+                "ledger": op.ledger,
+                "key": op.key,
+                "amount": str(op.amount),
+                "path": op.path,
+            }
+        case NextSerial():
+            return {"op": "next_serial", "counter": op.counter, "name": op.name}
+
+
+def encode_document(sub: Submission) -> dict[str, Any]:
+    return {
+        "sender": sub.sender,
+        "doc_id": sub.doc_id,
+        "at": sub.received_at.isoformat(),
+        "ops": [encode_op(op) for op in sub.ops],
+    }
+
+
+def decode_result(raw: dict[str, Any]) -> OpsResult:
+    if raw["ok"]:
+        return OpsResult(ok=True, values={k: int(v) for k, v in raw["values"].items()})
+    return OpsResult(ok=False, code=raw["code"], message=raw["message"], path=raw["path"])

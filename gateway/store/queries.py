@@ -1,0 +1,68 @@
+"""SQL statements shared by the batch writer and the readers."""
+
+INSERT_KEYS = """
+INSERT INTO doc_keys (sender, doc_id, doc_sm3, received_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING sender, doc_id
+"""
+
+# The stored receipt of each key: doc_keys locates the day, so both partitioned
+# lookups are pruned to one partition. A NULL body means retention dropped it.
+STORED = """
+SELECT k.sender, k.doc_id, k.doc_sm3, d.status, d.code, d.seq, f.body
+FROM unnest($1::text[], $2::text[]) AS u(sender, doc_id)
+JOIN doc_keys k ON k.sender = u.sender AND k.doc_id = u.doc_id
+LEFT JOIN documents d
+       ON d.sender = k.sender AND d.doc_id = k.doc_id AND d.received_at = k.received_at
+LEFT JOIN feed f
+       ON f.enterprise = k.sender AND f.seq = d.seq AND f.received_at = k.received_at
+"""
+
+# Sorted enterprises, so concurrent batches lock these rows in one order. The
+# row lock is held to COMMIT, so per enterprise seq order is commit order.
+ALLOCATE_SEQS = """
+INSERT INTO enterprise_seq AS s (enterprise, last_seq)
+SELECT * FROM unnest($1::text[], $2::bigint[])
+ON CONFLICT (enterprise) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+RETURNING enterprise, last_seq
+"""
+
+APPLY_OPS = "SELECT eport_apply_ops($1::jsonb)"
+
+DOCUMENT_COLUMNS = (
+    "sender",
+    "doc_id",
+    "doc_type",
+    "received_at",
+    "doc_bytes",
+    "sig",
+    "cert",
+    "doc_sm3",
+    "status",
+    "code",
+    "seq",
+)
+FEED_COLUMNS = ("enterprise", "seq", "kind", "sender", "doc_id", "received_at", "body")
+
+FEED_AFTER = """
+SELECT seq, body FROM feed WHERE enterprise = $1 AND seq > $2 ORDER BY seq LIMIT $3
+"""
+
+ENTITY = "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 AND key = $2"
+ENTITIES = (
+    "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 ORDER BY key"
+)
+
+LAST_SEQ = "SELECT coalesce(max(last_seq), 0) FROM enterprise_seq WHERE enterprise = $1"
+
+# Seeding outside any document (the platform's own enterprise and admin card).
+ENSURE_ENTITY = """
+WITH inserted AS (
+    INSERT INTO entities (kind, key, state, owner, data, created_by, updated_by, updated_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, 'bootstrap', 'bootstrap', now())
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING kind, key
+)
+SELECT pg_notify('eport_entities', kind || ':' || key) FROM inserted
+"""

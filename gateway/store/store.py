@@ -1,0 +1,236 @@
+"""The Store: what the gateway (trio) sees of PostgreSQL.
+
+``Store.open`` starts the embedded server when no URL is configured, connects,
+refuses an unsafe server, migrates, creates partitions ahead and starts the
+background tasks: ``pool_size`` group-commit writers, the hourly maintenance
+(partitions ahead, retention) and, once someone listens, the LISTEN loop.
+
+The background tasks run in one trio *system* task: ``open`` must return a
+Store (not a context manager) for the application's startup hook, and a
+system task may outlive the caller's scope. ``aclose`` stops them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import trio
+
+from gateway.config import Config
+from gateway.store.bridge import LoopThread
+from gateway.store.database import Database, utc_today
+from gateway.store.embedded import EmbeddedServer
+from gateway.store.failures import Transient, is_transient
+from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter
+from gateway.store.model import Entity, Outcome, Sealer, Submission
+from gateway.store.notify import ENTITIES, FEED, Fanout, listen_until_lost
+from routing.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAINTENANCE_INTERVAL_S = 3600.0
+PING_TIMEOUT_S = 1.0
+LISTEN_BACKOFF_S = 1.0
+
+
+class Store:
+    def __init__(
+        self,
+        config: Config,
+        url: str,
+        loop: LoopThread,
+        db: Database,
+        server: EmbeddedServer | None,
+    ) -> None:
+        self._config = config
+        self._url = url
+        self._loop = loop
+        self._db = db
+        self._server = server
+        self._committer = GroupCommitter(
+            lambda subs, earlier: loop.call(lambda: db.write(subs, earlier)),
+            max_docs=config.batch_max_docs,
+            max_wait_s=config.batch_max_wait_ms / 1000,
+            timeout_s=config.store_timeout_s,
+            max_queued=max(1, config.batch_max_docs) * max(1, config.pool_size) * 4,
+        )
+        self._fanout = Fanout()
+        self._nursery: trio.Nursery | None = None
+        self._listening = False
+        self._writers_done = trio.Event()
+        self._stopped = trio.Event()
+
+    @classmethod
+    async def open(cls, config: Config, sealer: Sealer) -> Store:
+        server = await EmbeddedServer.start(config.home) if config.database_url is None else None
+        url = server.url if server is not None else str(config.database_url)
+        loop = LoopThread()
+        db: Database | None = None
+        try:
+            db = await loop.call(
+                lambda: Database.connect(url, config.pool_size, sealer, config.store_timeout_s)
+            )
+            store = cls(config, url, loop, db, server)
+            await store._call(db.check_durability)
+            await store.migrate()
+            await store.maintain()
+        except BaseException:
+            with trio.CancelScope(shield=True):
+                if db is not None:
+                    await loop.call(db.close)
+                await loop.aclose()
+                if server is not None:
+                    await server.stop()
+            raise
+        await store._start_background()
+        return store
+
+    async def aclose(self) -> None:
+        """Finish the queued commits, stop the background tasks, disconnect."""
+        self._committer.close()
+        if self._nursery is not None:
+            await self._writers_done.wait()
+            self._nursery.cancel_scope.cancel()
+            await self._stopped.wait()
+            self._nursery = None
+        self._fanout.close()
+        with trio.CancelScope(shield=True):
+            await self._loop.call(self._db.close)
+            await self._loop.aclose()
+            if self._server is not None:
+                await self._server.stop()
+
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations; return the versions applied now."""
+        return await self._call(self._db.migrate)
+
+    async def maintain(self, today: date | None = None) -> list[str]:
+        """Create partitions ahead and apply retention; return the dropped partitions."""
+        day = today or utc_today()
+        await self._call(lambda: self._db.ensure_partitions(day, self._config.partition_days_ahead))
+        if self._config.retention_days == 0:
+            return []
+        cutoff = day - timedelta(days=self._config.retention_days)
+        return await self._call(lambda: self._db.drop_partitions_before(cutoff))
+
+    async def ping(self) -> bool:
+        """A real round trip to PostgreSQL within a short timeout (for /readyz)."""
+        with trio.move_on_after(PING_TIMEOUT_S):
+            try:
+                return await self._loop.call(lambda: self._db.ping(PING_TIMEOUT_S))
+            except Exception:
+                log.warning("ping failed", exc_info=True)
+        return False
+
+    async def commit(self, sub: Submission) -> Outcome:
+        """Store ``sub`` durably (group commit); ``Unavailable`` if the database is not there."""
+        if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
+            raise ValueError("notify must list distinct enterprises other than the sender")
+        return await self._committer.commit(sub)
+
+    async def get(self, sender: str, doc_id: str) -> Outcome | None:
+        """The stored receipt of (sender, doc_id), as a "replay" outcome."""
+        return await self._call(lambda: self._db.stored(sender, doc_id))
+
+    async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """Receipts and events of ``enterprise`` with seq > after, in seq order."""
+        return await self._call(lambda: self._db.feed(enterprise, after, limit))
+
+    async def entity(self, kind: str, key: str) -> Entity | None:
+        """One entity, or None."""
+        found = await self._call(lambda: self._db.entities(kind, key))
+        return found[0] if found else None
+
+    async def ensure_entity(
+        self, kind: str, key: str, state: str, owner: str, data: dict[str, Any]
+    ) -> None:
+        """Create an entity outside any document unless it exists (platform bootstrap)."""
+        await self._call(lambda: self._db.ensure_entity(kind, key, state, owner, data))
+
+    async def last_seq(self, enterprise: str) -> int:
+        """The newest seq of ``enterprise``'s feed (0 if it has none)."""
+        return await self._call(lambda: self._db.last_seq(enterprise))
+
+    async def entities(self, kind: str) -> list[Entity]:
+        """Every entity of ``kind``, ordered by key."""
+        return await self._call(lambda: self._db.entities(kind, None))
+
+    async def listen(self) -> trio.MemoryReceiveChannel[str]:
+        """Enterprise codes whose feed grew, from any process ("*": re-read all)."""
+        return self._subscribe(FEED)
+
+    async def listen_entities(self) -> trio.MemoryReceiveChannel[str]:
+        """``kind:key`` of entities changed by any process ("*": re-read all)."""
+        return self._subscribe(ENTITIES)
+
+    def _subscribe(self, channel: str) -> trio.MemoryReceiveChannel[str]:
+        if self._nursery is None:
+            raise Unavailable("store closed", retry_after=RETRY_AFTER_S)
+        if not self._listening:
+            self._listening = True
+            self._nursery.start_soon(self._listen_forever)
+        return self._fanout.subscribe(channel)
+
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run a store-loop coroutine; a database that is not there becomes Unavailable."""
+        try:
+            with trio.fail_after(self._config.store_timeout_s):
+                return await self._loop.call(fn)
+        except trio.TooSlowError:
+            raise Unavailable("store timed out", retry_after=RETRY_AFTER_S) from None
+        except Transient as exc:
+            raise Unavailable(str(exc), retry_after=RETRY_AFTER_S) from exc
+        except Exception as exc:
+            if is_transient(exc):
+                raise Unavailable(f"store unreachable: {exc}", retry_after=RETRY_AFTER_S) from exc
+            raise
+
+    async def _start_background(self) -> None:
+        started = trio.Event()
+        trio.lowlevel.spawn_system_task(self._background, started)
+        await started.wait()
+
+    async def _background(self, started: trio.Event) -> None:
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self._run_writers)
+                nursery.start_soon(self._maintain_forever)
+                started.set()
+        finally:
+            self._stopped.set()
+
+    async def _run_writers(self) -> None:
+        async with trio.open_nursery() as nursery:
+            for _ in range(max(1, self._config.pool_size)):
+                nursery.start_soon(self._committer.run_writer)
+        self._writers_done.set()
+
+    async def _maintain_forever(self) -> None:
+        while True:
+            await trio.sleep(MAINTENANCE_INTERVAL_S)
+            try:
+                await self.maintain()
+            except Exception:
+                log.exception("store maintenance failed; retrying in an hour")
+
+    async def _listen_forever(self) -> None:
+        token = trio.lowlevel.current_trio_token()
+
+        def forward(channel: str, payload: str) -> None:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(self._fanout.publish, channel, payload)
+
+        timeout = self._config.store_timeout_s
+        while True:
+            try:
+                await self._loop.call(lambda: listen_until_lost(self._url, forward, timeout))
+            except Exception:
+                log.warning("LISTEN connection lost; reconnecting", exc_info=True)
+            await trio.sleep(LISTEN_BACKOFF_S)

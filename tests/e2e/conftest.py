@@ -1,0 +1,56 @@
+"""A session gateway on its own database (on the session's PostgreSQL server)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
+
+
+async def _execute(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def gateway_database(database_url: str) -> Iterator[str]:
+    name = f"eport_e2e_{secrets.token_hex(6)}"
+    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
+    try:
+        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory, gateway_database: str) -> Iterator[Gateway]:
+    running = start_gateway(tmp_path_factory.mktemp("gateway"), gateway_database)
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
+
+
+@pytest.fixture(scope="session")
+def tight_gateway(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) -> Iterator[Gateway]:
+    """A second process on the same database and home, with small limits and slow commits."""
+    tmp: Path = tmp_path_factory.mktemp("tight")
+    (tmp / "home").symlink_to(gateway.home)
+    running = start_gateway(tmp, gateway.database_url, env={
+        "EPORT_WS_CREDIT": "2", "EPORT_WS_MAX_FRAME_BYTES": "4096",
+        "EPORT_BATCH_MAX_WAIT_MS": "300", "EPORT_RATE_PER_CERT": "20",
+        "EPORT_RATE_BURST": "20"})
+    try:
+        yield running
+    finally:
+        stop_gateway(running)

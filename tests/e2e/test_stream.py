@@ -1,0 +1,113 @@
+"""PROTOCOL.md §5: the WebSocket stream with a real client (trio-websocket)."""
+
+from __future__ import annotations
+
+import base64
+
+import msgspec
+import trio
+import trio_websocket
+
+from core_ext import sm2
+from gateway.client import AsyncClient, Signer
+from tests.e2e.gateway import Gateway, random_customs_code
+
+POLICY_VIOLATION = 1008
+
+
+def lock_body(signer: Signer) -> dict[str, str]:
+    return {"card": signer.cert}
+
+
+async def test_submit_and_results_by_client_seq(gateway: Gateway) -> None:
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    operators = [gateway.card(enterprise, "operator") for _ in range(5)]
+    async with AsyncClient(gateway.url) as client, client.stream(legal) as stream:
+        assert stream.enterprise == enterprise and stream.credit >= 5
+        envelopes = [legal.document("identity.card_lock", enterprise, lock_body(op))
+                     for op in operators]
+        for seq, envelope in enumerate(envelopes, start=100):
+            await stream.submit(seq, envelope)
+        await stream.submit(200, envelopes[0])
+        results = {}
+        for _ in range(6):
+            message = await stream.receive()
+            assert message["op"] == "result"
+            results[message["seq"]] = message
+    assert {seq: r["status"] for seq, r in results.items()} == {
+        100: 201, 101: 201, 102: 201, 103: 201, 104: 201, 200: 200}
+    assert results[100]["receipt"] == results[200]["receipt"]
+    assert results[101]["receipt"]["receipt"]["ref"] == {"card": operators[1].cert,
+                                                        "state": "locked"}
+
+
+async def test_card_of_another_enterprise_is_refused_on_the_stream(gateway: Gateway) -> None:
+    mine, theirs = gateway.enterprise(), gateway.enterprise()
+    legal, other = gateway.card(mine, "legal"), gateway.card(theirs, "legal")
+    async with AsyncClient(gateway.url) as client, client.stream(legal) as stream:
+        await stream.submit(1, other.document("identity.card_lock", theirs, lock_body(other)))
+        message = await stream.receive()
+    assert (message["status"], message["problem"]["code"]) == (403, "PERMISSION_DENIED")
+
+
+async def test_events_reach_streams_on_other_processes(gateway: Gateway,
+                                                       tight_gateway: Gateway) -> None:
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    operator = gateway.card(enterprise, "operator")
+    async with AsyncClient(tight_gateway.url) as client, client.stream(legal) as stream:
+        freeze = gateway.admin.document("identity.card_freeze", gateway.platform_code,
+                                        {"card": operator.cert, "enterprise": enterprise})
+        with gateway.client() as other_process:
+            assert other_process.submit(freeze).status == 201
+        with trio.fail_after(5):
+            message = await stream.receive()
+    assert message["op"] == "event"
+    receipt = message["receipt"]["receipt"]
+    assert (receipt["status"], receipt["ref"]) == ("event", {"card": operator.cert,
+                                                              "state": "frozen"})
+
+
+async def closed_with(ws: trio_websocket.WebSocketConnection) -> int | None:
+    with trio.fail_after(5):
+        try:
+            while True:
+                await ws.get_message()
+        except trio_websocket.ConnectionClosed as closed:
+            return closed.reason.code
+    return None
+
+
+async def test_bad_auth_closes_with_policy_violation(gateway: Gateway) -> None:
+    url = gateway.url.replace("http", "ws", 1) + "/v1/stream"
+    stranger = Signer(sm2.generate_private_key(), gateway.admin.cert)
+    async with trio_websocket.open_websocket_url(url, subprotocols=["eport.v1"]) as ws:
+        hello = msgspec.json.decode(await ws.get_message())
+        nonce = base64.b64decode(hello["nonce"])
+        sig = base64.b64encode(sm2.sign(stranger.private_key, nonce)).decode()
+        await ws.send_message(msgspec.json.encode(
+            {"op": "auth", "cert": stranger.cert, "sig": sig}).decode())
+        assert await closed_with(ws) == POLICY_VIOLATION
+
+
+async def test_credit_exceeded_closes_with_policy_violation(tight_gateway: Gateway) -> None:
+    enterprise = tight_gateway.enterprise()
+    legal = tight_gateway.card(enterprise, "legal")
+    operators = [tight_gateway.card(enterprise, "operator") for _ in range(3)]
+    async with AsyncClient(tight_gateway.url) as client, client.stream(legal) as stream:
+        assert stream.credit == 2
+        for seq, operator in enumerate(operators):
+            await stream.submit(seq, legal.document("identity.card_lock", enterprise,
+                                                    lock_body(operator)))
+        assert await closed_with(stream._ws) == POLICY_VIOLATION
+
+
+async def test_oversize_frame_closes_with_policy_violation(tight_gateway: Gateway) -> None:
+    enterprise = tight_gateway.enterprise()
+    legal = tight_gateway.card(enterprise, "legal")
+    async with AsyncClient(tight_gateway.url) as client, client.stream(legal) as stream:
+        body = {"card": legal.cert, "reason": "x" * 400}
+        big = legal.document("identity.card_lock", enterprise, body, doc_id=random_customs_code())
+        await stream.submit(1, big.replace(b'"reason":"', b'"reason":"' + b"y" * 5000))
+        assert await closed_with(stream._ws) == POLICY_VIOLATION

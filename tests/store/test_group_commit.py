@@ -1,0 +1,98 @@
+"""Group commit's batching and failure handling, against a fake database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+import trio
+
+from gateway.store import Outcome, Submission
+from gateway.store.failures import CommitUnknown, Transient
+from gateway.store.group_commit import GroupCommitter
+from routing.errors import Unavailable
+
+from .helpers import submission
+
+Key = tuple[str, str]
+
+
+class FakeDatabase:
+    """Answers batches from a script of failures, then successfully."""
+
+    def __init__(self, failures: Sequence[Exception] = ()) -> None:
+        self.failures = list(failures)
+        self.batches: list[list[str]] = []
+        self.earlier: list[Mapping[Key, bytes]] = []
+
+    async def write(
+        self, subs: Sequence[Submission], earlier: Mapping[Key, bytes]
+    ) -> list[Outcome]:
+        await trio.sleep(0)
+        self.batches.append([s.doc_id for s in subs])
+        self.earlier.append(dict(earlier))
+        if self.failures:
+            raise self.failures.pop(0)
+        return [Outcome("new", s.doc_id.encode(), "accepted", "OK", 1) for s in subs]
+
+
+async def run_committer(
+    db: FakeDatabase, n: int, **options: float
+) -> tuple[list[object], GroupCommitter]:
+    settings = {"max_docs": 64, "max_wait_s": 0.01, "timeout_s": 2.0, "max_queued": 1000, **options}
+    committer = GroupCommitter(db.write, **settings)  # type: ignore[arg-type]
+    results: list[object] = []
+
+    async def submit(i: int) -> None:
+        try:
+            results.append(await committer.commit(submission("E", f"D-{i}")))
+        except Exception as exc:
+            results.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(committer.run_writer)
+        async with trio.open_nursery() as callers:
+            for i in range(n):
+                callers.start_soon(submit, i)
+        committer.close()
+    return results, committer
+
+
+async def test_concurrent_callers_share_batches() -> None:
+    db = FakeDatabase()
+    results, _ = await run_committer(db, 100, max_docs=64)
+    assert all(isinstance(r, Outcome) for r in results)
+    assert [len(b) for b in db.batches] == [64, 36]
+
+
+async def test_lost_commit_is_retried_with_the_receipts_it_sealed() -> None:
+    db = FakeDatabase([CommitUnknown({("E", "D-0"): b"sealed"})])
+    results, _ = await run_committer(db, 1)
+    assert isinstance(results[0], Outcome)
+    assert db.earlier == [{}, {("E", "D-0"): b"sealed"}]
+
+
+async def test_transient_failures_end_in_unavailable_at_the_deadline() -> None:
+    db = FakeDatabase([Transient("down")] * 1000)
+    with trio.fail_after(2):
+        results, _ = await run_committer(db, 3, timeout_s=0.3)
+    assert all(isinstance(r, Unavailable) for r in results)
+    assert len(db.batches) > 1  # it retried before giving up
+
+
+async def test_other_errors_reach_the_callers_without_retry() -> None:
+    db = FakeDatabase([ValueError("sealer bug")])
+    results, _ = await run_committer(db, 2)
+    assert [type(r) for r in results] == [ValueError, ValueError]
+    assert len(db.batches) == 1
+
+
+async def test_full_queue_and_closed_committer_answer_unavailable() -> None:
+    committer = GroupCommitter(
+        FakeDatabase().write, max_docs=1, max_wait_s=0, timeout_s=0.1, max_queued=0
+    )
+    with pytest.raises(Unavailable, match="overloaded"):
+        await committer.commit(submission("E", "X"))
+    committer.close()
+    with pytest.raises(Unavailable, match="closed"):
+        await committer.commit(submission("E", "X"))

@@ -1,0 +1,191 @@
+"""routing.ops evaluated inside the batch transaction, exactly per its table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import trio
+
+from gateway.store import Outcome, Store
+from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
+
+from .helpers import Sql, enterprise, submission
+
+
+async def run(store: Store, sender: str, *ops: Op) -> Outcome:
+    return await store.commit(submission(sender, f"OP-{id(ops)}-{len(ops)}", ops=ops))
+
+
+async def run_one(store: Store, *ops: Op) -> tuple[str, str]:
+    """Commit a document with ``ops``; return its receipt's (status, code)."""
+    sender = enterprise()
+    outcome = await store.commit(submission(sender, "OP-1", ops=ops))
+    return outcome.status, outcome.code
+
+
+def key() -> str:
+    return enterprise()
+
+
+@pytest.mark.parametrize(
+    ("setup", "op", "expected"),
+    [
+        ((), Create("decl", "K", "draft", "E1"), "OK"),
+        (
+            (Create("decl", "K", "draft", "E1"),),
+            Create("decl", "K", "draft", "E1"),
+            "STATE_CONFLICT",
+        ),
+        ((Create("decl", "K", "draft", "E1"),), Transition("decl", "K", ("draft",), "sent"), "OK"),
+        ((), Transition("decl", "K", ("draft",), "sent"), "REFERENCE_UNKNOWN"),
+        (
+            (Create("decl", "K", "sent", "E1"),),
+            Transition("decl", "K", ("draft",), "x"),
+            "STATE_CONFLICT",
+        ),
+        ((Create("decl", "K", "draft", "E1"),), Require("decl", ("draft",), key="K"), "OK"),
+        (
+            (Create("decl", "K", "sent", "E1"),),
+            Require("decl", ("draft",), key="K"),
+            "RULE_VIOLATION",
+        ),
+        ((), Require("decl", ("draft",), key="K", code="REFERENCE_UNKNOWN"), "REFERENCE_UNKNOWN"),
+        ((), Open("lic", "K", Decimal("10"), "E1"), "OK"),
+        (
+            (Open("lic", "K", Decimal("1"), "E1"),),
+            Open("lic", "K", Decimal("1"), "E1"),
+            "STATE_CONFLICT",
+        ),
+        ((Open("lic", "K", Decimal("10"), "E1"),), Debit("lic", "K", Decimal("10")), "OK"),
+        (
+            (Open("lic", "K", Decimal("10"), "E1"),),
+            Debit("lic", "K", Decimal("10.01")),
+            "LEDGER_INSUFFICIENT",
+        ),
+        ((), Debit("lic", "K", Decimal("1")), "REFERENCE_UNKNOWN"),
+        ((Open("lic", "K", Decimal("0"), "E1"),), Credit("lic", "K", Decimal("2.5")), "OK"),
+        ((), Credit("lic", "K", Decimal("1")), "REFERENCE_UNKNOWN"),
+        (
+            (Open("lic", "K", Decimal("5"), "E1"),),
+            Debit("lic", "K", Decimal("-1")),
+            "RULE_VIOLATION",
+        ),
+        ((), NextSerial("entry", "entry_no"), "OK"),
+    ],
+)
+async def test_each_op_succeeds_or_fails_with_its_code(
+    store: Store, setup: tuple[Op, ...], op: Op, expected: str
+) -> None:
+    unique = key()
+    setup = tuple(_rekey(o, unique) for o in setup)
+    if setup:
+        assert await run_one(store, *setup) == ("accepted", "OK")
+    status, code = await run_one(store, _rekey(op, unique))
+    assert code == expected
+    assert status == ("accepted" if expected == "OK" else "rejected")
+
+
+def _rekey(op: Op, unique: str) -> Op:
+    """The same op on a key of its own, so parametrised cases never share rows."""
+    from dataclasses import replace
+
+    if isinstance(op, NextSerial):
+        return replace(op, counter=f"{op.counter}-{unique}")
+    return replace(op, key=f"{op.key}-{unique}")
+
+
+async def test_require_matches_data_with_jsonpath(store: Store) -> None:
+    k = key()
+    await run_one(store, Create("entrust", k, "active", "T1", {"broker": "B7", "to": "2030-01-01"}))
+    where = "$.broker == $b && $.to >= $day"
+    ok = Require("entrust", ("active",), where=where, vars={"b": "B7", "day": "2026-11-28"})
+    late = Require("entrust", ("active",), where=where, vars={"b": "B7", "day": "2031-01-01"})
+    assert await run_one(store, ok) == ("accepted", "OK")
+    assert await run_one(store, late) == ("rejected", "RULE_VIOLATION")
+
+
+async def test_failing_op_rolls_back_its_document_only(store: Store, sql: Sql) -> None:
+    k = key()
+    sender = enterprise()
+    await run_one(store, Open("lic", k, Decimal("5"), "E1"))
+    ok_doc = submission(sender, "A", ops=(Debit("lic", k, Decimal("2")),))
+    bad_doc = submission(
+        sender,
+        "B",
+        ops=(
+            Debit("lic", k, Decimal("1")),
+            Create("x", k, "s", "E1"),
+            Debit("lic", k, Decimal("99")),
+        ),
+    )
+    results: dict[str, Outcome] = {}
+
+    async def submit(doc_id: str, sub: object, task_status: trio.TaskStatus[None]) -> None:
+        task_status.started()
+        results[doc_id] = await store.commit(ok_doc if doc_id == "A" else bad_doc)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(submit, "A", ok_doc)
+        await nursery.start(submit, "B", bad_doc)
+    assert (results["A"].status, results["B"].status) == ("accepted", "rejected")
+    assert results["B"].code == "LEDGER_INSUFFICIENT"
+    assert await sql.fetchval("SELECT balance FROM ledgers WHERE key = $1", k) == Decimal("3")
+    assert await sql.fetchval("SELECT count(*) FROM entities WHERE kind = 'x' AND key = $1", k) == 0
+    history = await sql.fetch("SELECT doc_id FROM ledger_history WHERE key = $1 ORDER BY id", k)
+    assert [r["doc_id"] for r in history] == ["OP-1", "A"]
+    assert (
+        await sql.fetchval(
+            "SELECT status FROM documents WHERE sender = $1 AND doc_id = 'B'", sender
+        )
+        == "rejected"
+    )
+
+
+async def test_concurrent_debits_never_overdraw(store: Store, sql: Sql) -> None:
+    k = key()
+    await run_one(store, Open("lic", k, Decimal("20"), "E1"))
+    sender = enterprise()
+    outcomes: list[Outcome] = []
+
+    async def debit(i: int) -> None:
+        sub = submission(sender, f"D-{i}", ops=(Debit("lic", k, Decimal("1")),))
+        outcomes.append(await store.commit(sub))
+
+    async with trio.open_nursery() as nursery:
+        for i in range(50):
+            nursery.start_soon(debit, i)
+    assert sum(o.code == "OK" for o in outcomes) == 20
+    assert sum(o.code == "LEDGER_INSUFFICIENT" for o in outcomes) == 30
+    row = await sql.fetch(
+        "SELECT l.balance, (SELECT sum(delta) FROM ledger_history h WHERE h.ledger = l.ledger"
+        " AND h.key = l.key) AS total FROM ledgers l WHERE l.key = $1",
+        k,
+    )
+    assert (row[0]["balance"], row[0]["total"]) == (Decimal("0"), Decimal("0"))
+
+
+async def test_next_serial_values_reach_the_sealer_and_increase(store: Store) -> None:
+    counter = f"c-{key()}"
+    seen = []
+    for _ in range(3):
+        outcome = await run_one(store, NextSerial(counter, "n"))
+        seen.append(outcome)
+    assert seen == [("accepted", "OK")] * 3
+
+
+async def test_entity_reads_and_change_notices(store: Store) -> None:
+    k = key()
+    notices = await store.listen_entities()
+    with trio.fail_after(5):
+        assert await notices.receive() == "*"
+        await run_one(store, Create("card", k, "active", "E1", {"holder": "Li"}))
+        assert await notices.receive() == f"card:{k}"
+        await run_one(store, Transition("card", k, ("active",), "locked", {"why": "lost"}))
+        assert await notices.receive() == f"card:{k}"
+    found = await store.entity("card", k)
+    assert found is not None
+    assert (found.state, found.data) == ("locked", {"holder": "Li", "why": "lost"})
+    assert await store.entity("card", "nope") is None
+    cards = [e for e in await store.entities("card") if e.key == k]
+    assert [(c.state, c.owner, c.version) for c in cards] == [("locked", "E1", 2)]
