@@ -17,6 +17,7 @@ from loadtest.corpus import Roster, Shares, build_corpus
 from loadtest.corpus_store import Corpus
 from loadtest.engine import Load
 from loadtest.mix import available
+from loadtest.roster import OnboardingError
 from loadtest.run import RunPlan, run
 from loadtest.scenarios import SCENARIOS
 from loadtest.transport import DRIVERS
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.command(args)
     except KeyboardInterrupt:
         return 130
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, OnboardingError) as exc:
         print(f"loadtest: error: {exc}", file=sys.stderr)
         return 1
     return result

@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core_ext.fields import org_code_check_char, uscc_check_char
 from routing.registry import DocSpec
 
 EXAMPLE_SENDER = "1101910123"
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+_PROVINCES = ("11", "12", "31", "32", "33", "35", "37", "44", "50", "51")
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,18 @@ def signer_role(entry: MixEntry, spec: DocSpec[Any]) -> str:
 
 
 def uscc(rng: random.Random) -> str:
-    """A unified social credit code with a valid GB 32100 check character."""
-    head = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(
-        rng.choice(_USCC_CHARS) for _ in range(9))
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(head, _USCC_WEIGHTS, strict=True))
-    return head + _USCC_CHARS[(31 - total % 31) % 31]
+    """A unified social credit code: "91", a 6-digit division, a GB 11714 organisation
+    code with its check character, and the GB 32100 check character."""
+    org = "".join(rng.choice(_ORG_CHARS) for _ in range(8))
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + org + \
+        org_code_check_char(org)
+    return body + uscc_check_char(body)
 
 
 def customs_code(rng: random.Random) -> str:
-    return "".join(rng.choice(_CODE_CHARS) for _ in range(10))
+    """A registration code: province, 3 digits, 5 of 0-9A-Z (``check_customs_code``)."""
+    return (rng.choice(_PROVINCES) + "".join(rng.choice("0123456789") for _ in range(3))
+            + "".join(rng.choice(_CODE_CHARS) for _ in range(5)))
 
 
 @dataclass(frozen=True)

@@ -125,15 +125,21 @@ class Sender:
 
     async def all(self, documents: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         receipts: list[dict[str, Any]] = [{}] * len(documents)
+        refused: list[OnboardingError] = []
         limit = trio.CapacityLimiter(PARALLEL)
 
         async def one(index: int, doc_type: str, body: dict[str, Any]) -> None:
             async with limit:
-                receipts[index] = await self.submit(doc_type, body)
+                try:
+                    receipts[index] = await self.submit(doc_type, body)
+                except OnboardingError as exc:
+                    refused.append(exc)
 
         async with trio.open_nursery() as nursery:
             for index, (doc_type, body) in enumerate(documents):
                 nursery.start_soon(one, index, doc_type, body)
+        if refused:
+            raise OnboardingError(f"{len(refused)} of {len(documents)} refused; {refused[0]}")
         return receipts
 
     async def submit(self, doc_type: str, body: dict[str, Any]) -> dict[str, Any]:
