@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import pgserver
 import pytest
 
 from loadtest.reconcile import reconcile
 
 
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    # Not under pytest's tmp_path: pgserver runs PostgreSQL as another user when we
-    # are root, and pytest's directories are private to us.
-    with tempfile.TemporaryDirectory() as directory:
-        server = pgserver.get_server(Path(directory), cleanup_mode="stop")
-        try:
-            yield str(server.get_uri())
-        finally:
-            server.cleanup()
+async def _execute(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def scratch_url(database_url: str) -> Iterator[str]:
+    """A database of its own: the session database has the gateway's real tables."""
+    name = f"eport_reconcile_{secrets.token_hex(6)}"
+    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
+    try:
+        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 async def _fill(database_url: str, now: datetime) -> None:
@@ -43,15 +49,15 @@ async def _fill(database_url: str, now: datetime) -> None:
         await connection.close()
 
 
-def test_lost_and_extra_rows_are_reported(database_url: str) -> None:
+def test_lost_and_extra_rows_are_reported(scratch_url: str) -> None:
     now = datetime.now(UTC)
-    asyncio.run(_fill(database_url, now))
+    asyncio.run(_fill(scratch_url, now))
     held = {("A", "LT-x-0"), ("A", "LT-x-1"), ("A", "LT-x-2"), ("B", "LT-x-3"),
             ("B", "LT-x-5")}
-    result = reconcile(database_url, held, {("B", "LT-x-4")}, "LT-x-", now, now)
+    result = reconcile(scratch_url, held, {("B", "LT-x-4")}, "LT-x-", now, now)
     assert result["lost"] == 1 and result["lost_examples"] == ["B/LT-x-5"]
     assert result["extra"] == 1 and result["extra_examples"] == ["B/LT-x-9"]
     assert result["rows_found"] == 4 and not result["ok"]
-    clean = reconcile(database_url, held - {("B", "LT-x-5")} | {("B", "LT-x-9")},
+    clean = reconcile(scratch_url, held - {("B", "LT-x-5")} | {("B", "LT-x-9")},
                             {("B", "LT-x-4")}, "LT-x-", now, now)
     assert clean["ok"] and clean["lost"] == clean["extra"] == 0

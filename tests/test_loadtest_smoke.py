@@ -1,20 +1,23 @@
-"""CI smoke of the load generator: every driver, closed and open loop, at tiny N.
-
-Until the gateway runs end to end, the target is the bare echo servers the tool
-itself starts (hypercorn on trio and on asyncio): this exercises drivers, engine,
-baselines, sampling, reports and plots, and fails on any error. Scale the corpus
-with LOADTEST_SMOKE_N (default 24).
+"""CI smoke of the load generator: every driver, closed and open loop, at tiny N,
+against a real gateway (``eport serve`` on its own database), failing on errors,
+unexpected outcomes or a reconciliation mismatch; and the same drivers against
+the bare echo baselines the tool starts itself. Scale the corpora with
+LOADTEST_SMOKE_N (default 24).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 
 from loadtest.baselines.launch import echo_server
@@ -27,6 +30,7 @@ from loadtest.roster import members, offline_roster
 from loadtest.run import RunPlan, run
 from loadtest.transport import DRIVERS, DriverName
 from routing.subsystems import REGISTRY
+from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
 
 N = int(os.environ.get("LOADTEST_SMOKE_N", "24"))
 
@@ -40,6 +44,49 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     build_corpus(N, out, roster, Shares(invalid=0.1, replays=0.1, conflicts=0.1), seed=1,
                  processes=2, offline=True)
     return Corpus.load(out)
+
+
+async def _execute(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Gateway]:
+    name = f"eport_loadtest_{secrets.token_hex(6)}"
+    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
+    running = start_gateway(tmp_path_factory.mktemp("gateway"),
+                            urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")))
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
+        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver: DriverName,
+                                       mode: str) -> None:
+    assert main(["corpus", "--n", str(N), "--out", str(tmp_path / "corpus"),
+                 "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "2",
+                 "--platform-cards", "2", "--invalid", "0.1", "--replays", "0.1",
+                 "--conflicts", "0.1", "--processes", "1"]) == 0
+    load = ["--rate", "100"] if mode == "open" else ["--concurrency", "4"]
+    code = main(["run", "--corpus", str(tmp_path / "corpus"), "--url", gateway.url,
+                 "--driver", driver, "--batch-size", "5", "--connections", "2", *load,
+                 "--duration", "60", "--no-baselines", "--database-url", gateway.database_url,
+                 "--out", str(tmp_path / "report")])
+    target = json.loads((tmp_path / "report" / "report.json").read_text())["target"]
+    assert target["documents"]["failed"] == 0, target["codes"]
+    assert target["expectations"]["ok"], target["expectations"]
+    assert target["reconciliation"]["ok"], target["reconciliation"]
+    assert target["reconciliation"]["held_receipts"] > N // 2
+    assert target["server"]["pids"] == [gateway.process.pid]
+    assert code == 0
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +106,7 @@ def _check(report: dict[str, Any], n: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("driver", DRIVERS)
 @pytest.mark.parametrize("mode", ["closed", "open"])
-def test_every_driver_and_mode(corpus: Corpus, echo: str, tmp_path: Path, driver: DriverName,
+def test_echo_every_driver_and_mode(corpus: Corpus, echo: str, tmp_path: Path, driver: DriverName,
                                mode: str) -> None:
     load = Load(count=N, concurrency=4, rate=200.0 if mode == "open" else None,
                 duration_s=30.0, batch_size=5 if driver == "batch" else 1)

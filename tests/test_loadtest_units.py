@@ -12,7 +12,6 @@ import msgspec
 import trio
 
 from core_ext.fields import check_customs_code, check_uscc
-
 from loadtest import outcomes
 from loadtest.corpus import Planner, Roster, Shares
 from loadtest.corpus_store import Card, DocEntry
