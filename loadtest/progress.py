@@ -25,7 +25,7 @@ class Progress:
         rate = sum(recent) / min(max(elapsed, 1e-9), 3.0) if recent else 0.0
         return (f"[{self._label}] {elapsed:6.1f}s  sent {recorder.sent}/{self._total}  "
                 f"done {done}  failed {recorder.failures()}  ~{rate:,.0f} doc/s  "
-                f"p99 {1000 * recorder.latency.percentile(99):.1f} ms")
+                f"p99 {1000 * recorder.measured.latency.percentile(99):.1f} ms")
 
     def _write(self, text: str) -> None:
         if self._tty:

@@ -3,7 +3,9 @@ and service time (from the actual send), a per-second timeline, and the corpus
 indices answered with a receipt (for reconciliation).
 
 Everything counts toward correctness; only units whose intended send time falls
-after the warm-up count toward latency and throughput.
+after the warm-up count toward latency and throughput, unless the whole run
+ended within the warm-up (a tiny run): then all of it is measured, and the
+report says so.
 """
 
 from __future__ import annotations
@@ -23,21 +25,45 @@ class Second:
 
 
 @dataclass
+class Window:
+    """Latency, service time and throughput over a span of the run."""
+
+    latency: LogHistogram = field(default_factory=LogHistogram)
+    service: LogHistogram = field(default_factory=LogHistogram)
+    documents: int = 0
+    requests: int = 0
+    first: float | None = None
+    last: float = 0.0
+
+    def add(self, documents: int, intended: float, sent: float, done: float) -> None:
+        self.latency.record(done - intended)
+        self.service.record(done - sent)
+        self.documents += documents
+        self.requests += 1
+        if self.first is None:
+            self.first = intended
+        self.last = max(self.last, done)
+
+    @property
+    def seconds(self) -> float:
+        return self.last - self.first if self.first is not None else 0.0
+
+    def throughput(self) -> float:
+        return self.documents / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
 class Recorder:
     origin: float  # trio.current_time() at the start of the run
     warmup_s: float
     codes: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
-    latency: LogHistogram = field(default_factory=LogHistogram)
-    service: LogHistogram = field(default_factory=LogHistogram)
+    after_warmup: Window = field(default_factory=Window)
+    whole_run: Window = field(default_factory=Window)
     timeline: dict[int, Second] = field(default_factory=dict)
     receipts: list[int] = field(default_factory=list)
     sent: int = 0
     completed: int = 0
-    measured_documents: int = 0
-    measured_requests: int = 0
-    first_measured: float | None = None
-    last_measured: float = 0.0
 
     def record(self, start: int, outcomes: list[Outcome], intended: float, sent: float,
                done: float) -> None:
@@ -54,23 +80,17 @@ class Recorder:
         second.documents += len(outcomes)
         second.errors += errors
         second.latency.record(done - intended)
-        if intended - self.origin < self.warmup_s:
-            return
-        self.latency.record(done - intended)
-        self.service.record(done - sent)
-        self.measured_documents += len(outcomes)
-        self.measured_requests += 1
-        if self.first_measured is None:
-            self.first_measured = intended
-        self.last_measured = done
+        self.whole_run.add(len(outcomes), intended, sent, done)
+        if intended - self.origin >= self.warmup_s:
+            self.after_warmup.add(len(outcomes), intended, sent, done)
 
     @property
-    def measured_seconds(self) -> float:
-        return self.last_measured - self.first_measured if self.first_measured else 0.0
+    def warmup_ignored(self) -> bool:
+        return self.after_warmup.documents == 0 and self.whole_run.documents > 0
 
-    def throughput(self) -> float:
-        seconds = self.measured_seconds
-        return self.measured_documents / seconds if seconds > 0 else 0.0
+    @property
+    def measured(self) -> Window:
+        return self.whole_run if self.warmup_ignored else self.after_warmup
 
     def failures(self) -> int:
         """Documents with no answer (transport failure) or a server error (5xx)."""

@@ -20,6 +20,7 @@ _STATUS_BUCKET = {201: "first", 422: "first", 200: "replay", 409: "conflict",
 
 def summary(recorder: Recorder, load: Load, driver: str, wall_s: float,
             abandoned: int) -> dict[str, Any]:
+    measured = recorder.measured
     return {
         "driver": driver,
         "mode": load.mode,
@@ -28,13 +29,14 @@ def summary(recorder: Recorder, load: Load, driver: str, wall_s: float,
                  "batch_size": load.batch_size},
         "wall_s": round(wall_s, 3),
         "documents": {"sent": recorder.sent, "answered": recorder.completed,
-                      "measured": recorder.measured_documents, "abandoned": abandoned,
+                      "measured": measured.documents, "abandoned": abandoned,
                       "failed": recorder.failures()},
-        "throughput_docs_per_s": round(recorder.throughput(), 1),
-        "requests_per_s": round(recorder.measured_requests / recorder.measured_seconds, 1)
-        if recorder.measured_seconds else 0.0,
-        "latency_ms": recorder.latency.summary_ms(),
-        "service_time_ms": recorder.service.summary_ms(),
+        "warmup_ignored": recorder.warmup_ignored,
+        "throughput_docs_per_s": round(measured.throughput(), 1),
+        "requests_per_s": round(measured.requests / measured.seconds, 1)
+        if measured.seconds else 0.0,
+        "latency_ms": measured.latency.summary_ms(),
+        "service_time_ms": measured.service.summary_ms(),
         "codes": dict(recorder.codes.most_common()),
         "timeline": [
             {"t": second, "docs": s.documents, "errors": s.errors,

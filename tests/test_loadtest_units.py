@@ -118,10 +118,10 @@ async def test_open_loop_charges_a_stall_to_every_request_it_delayed(
     assert recorder.completed == 40
     # 1 s stall at 10/s: the nine documents due during it wait 0.9 s .. 0.1 s, so
     # latencies sum to 1 + 0.9 + ... + 0.1 = 5.5 s over 40 documents.
-    assert recorder.latency.max >= 1.0
-    assert 0.12 <= recorder.latency.total / 40 <= 0.16
-    assert 0.09 <= recorder.latency.percentile(80) <= 0.5
-    assert recorder.service.percentile(80) < 0.01  # service time alone hides the wait
+    assert recorder.measured.latency.max >= 1.0
+    assert 0.12 <= recorder.measured.latency.total / 40 <= 0.16
+    assert 0.09 <= recorder.measured.latency.percentile(80) <= 0.5
+    assert recorder.measured.service.percentile(80) < 0.01  # service time alone hides the wait
 
 
 async def test_closed_loop_stops_issuing_at_the_deadline(autojump_clock: object) -> None:
@@ -156,3 +156,12 @@ def test_progress_line_without_a_tty() -> None:
     progress = Progress("t", 10, stream)
     assert "sent 5/10  done 2  failed 1" in progress.line(recorder, 1.0)
     assert recorder.receipts == [0] and recorder.codes["0 TRANSPORT_OSError"] == 1
+
+
+def test_warmup_is_left_out_unless_the_run_ended_within_it() -> None:
+    recorder = Recorder(origin=0.0, warmup_s=1.0)
+    recorder.record(0, [(201, "OK")], 0.5, 0.5, 0.6)
+    assert recorder.warmup_ignored and recorder.measured.documents == 1
+    recorder.record(1, [(201, "OK")] * 3, 1.5, 1.5, 2.5)
+    assert not recorder.warmup_ignored and recorder.measured.documents == 3
+    assert recorder.measured.throughput() == 3.0 and recorder.whole_run.documents == 4
