@@ -1,0 +1,155 @@
+"""The document mix: which types a corpus holds, how often, who signs them, and
+how large their bodies are. Weights are our estimate of a business day (goods
+declarations and the customs actions on them dominate; DOMAIN.md gives the
+scale, not the split). Only types the registry knows are used, the weights
+renormalised, so the mix grows as subsystems land.
+
+A type with a generator here gets a fresh valid body per document; any other type
+starts from its registered example with its list members resized to the drawn
+item count and the example sender replaced, and may be rejected by business rules
+(a receipt with 422), which the corpus records as the "receipt" expectation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core_ext.fields import org_code_check_char, uscc_check_char
+from routing.registry import DocSpec
+
+EXAMPLE_SENDER = "1101910123"
+_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+_PROVINCES = ("11", "12", "31", "32", "33", "35", "37", "44", "50", "51")
+
+
+@dataclass(frozen=True)
+class Items:
+    """Item count per body: geometric with ``mean``, clipped to [low, high]."""
+
+    low: int
+    high: int
+    mean: float
+
+    def draw(self, rng: random.Random) -> int:
+        value = self.low + int(rng.expovariate(1.0 / max(self.mean - self.low, 1e-9)))
+        return min(value, self.high)
+
+
+@dataclass(frozen=True)
+class MixEntry:
+    type: str
+    weight: float
+    role: str  # "trader", "broker", or a department kind ("platform", "customs", ...)
+    items: Items | None = None
+
+
+MIX: tuple[MixEntry, ...] = (
+    MixEntry("dec.declaration", 25, "trader", Items(1, 50, 5)),
+    MixEntry("dec.accept", 6, "customs"),
+    MixEntry("dec.tax_due", 4, "customs"),
+    MixEntry("dec.inspect", 1, "customs"),
+    MixEntry("dec.release", 6, "customs"),
+    MixEntry("dec.close", 4, "customs"),
+    MixEntry("dec.reject", 0.5, "customs"),
+    MixEntry("dec.withdraw", 0.2, "trader"),
+    MixEntry("agent.entrust", 3, "trader"),
+    MixEntry("agent.confirm", 3, "broker"),
+    MixEntry("paperless.sign", 0.2, "trader"),
+    MixEntry("paperless.approve", 0.2, "customs"),
+    MixEntry("payment.instruct", 4, "trader"),
+    MixEntry("payment.bank_confirm", 4, "bank"),
+    MixEntry("licence.issue", 2, "mofcom", Items(1, 20, 3)),
+    MixEntry("export_fx.submit", 4, "trader", Items(1, 20, 2)),
+    MixEntry("export_fx.verify", 4, "safe"),
+    MixEntry("import_fx.submit", 3, "trader"),
+    MixEntry("import_fx.writeoff", 3, "bank"),
+    MixEntry("tax_refund.submit", 4, "trader", Items(1, 20, 2)),
+    MixEntry("tax_refund.accept", 4, "tax"),
+    MixEntry("express.manifest", 5, "trader", Items(1, 200, 20)),
+    MixEntry("express.release", 5, "customs"),
+    MixEntry("vessel.arrival", 0.5, "trader"),
+    MixEntry("vessel.departure", 0.5, "trader"),
+    MixEntry("road.manifest", 2, "trader", Items(1, 10, 2)),
+    MixEntry("road.pass", 2, "customs"),
+    MixEntry("archive.tag", 1, "trader"),
+    MixEntry("identity.enterprise_register", 0.5, "platform"),
+    MixEntry("identity.card_issue", 1, "platform"),
+)
+
+
+def available(specs: dict[str, DocSpec[Any]]) -> list[MixEntry]:
+    """The mix entries whose type is registered, each with a role its rights allow."""
+    return [MixEntry(e.type, e.weight, signer_role(e, specs[e.type]), e.items)
+            for e in MIX if e.type in specs]
+
+
+def signer_role(entry: MixEntry, spec: DocSpec[Any]) -> str:
+    if spec.card_kinds <= {"department"}:
+        kinds = spec.department_kinds or frozenset({"platform"})
+        return entry.role if entry.role in kinds else sorted(kinds)[0]
+    return entry.role if entry.role in ("trader", "broker", "processor") else "trader"
+
+
+def uscc(rng: random.Random) -> str:
+    """A unified social credit code: "91", a 6-digit division, a GB 11714 organisation
+    code with its check character, and the GB 32100 check character."""
+    org = "".join(rng.choice(_ORG_CHARS) for _ in range(8))
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + org + \
+        org_code_check_char(org)
+    return body + uscc_check_char(body)
+
+
+def customs_code(rng: random.Random) -> str:
+    """A registration code: province, 3 digits, 5 of 0-9A-Z (``check_customs_code``)."""
+    return (rng.choice(_PROVINCES) + "".join(rng.choice("0123456789") for _ in range(3))
+            + "".join(rng.choice(_CODE_CHARS) for _ in range(5)))
+
+
+@dataclass(frozen=True)
+class BodyContext:
+    rng: random.Random
+    sender: str
+    traders: Sequence[str]  # registered enterprises a body may name
+    public_keys: Sequence[str]  # valid SM2 points (hex) for card bodies
+
+
+def enterprise_register(ctx: BodyContext) -> dict[str, Any]:
+    code = customs_code(ctx.rng)
+    return {"code": code, "uscc": uscc(ctx.rng), "name": f"负载测试企业 {code}",
+            "type": "trader"}
+
+
+def card_issue(ctx: BodyContext) -> dict[str, Any]:
+    return {"enterprise": ctx.rng.choice(ctx.traders), "kind": "operator",
+            "holder": f"操作员{ctx.rng.randrange(10**6):06d}",
+            "public_key": ctx.rng.choice(ctx.public_keys)}
+
+
+GENERATORS: dict[str, Callable[[BodyContext], dict[str, Any]]] = {
+    "identity.enterprise_register": enterprise_register,
+    "identity.card_issue": card_issue,
+}
+
+
+def body(entry: MixEntry, spec: DocSpec[Any], ctx: BodyContext) -> dict[str, Any]:
+    generator = GENERATORS.get(entry.type)
+    if generator is not None:
+        return generator(ctx)
+    count = entry.items.draw(ctx.rng) if entry.items else None
+    adapted: dict[str, Any] = _adapt(spec.example(), ctx.sender, count)
+    return adapted
+
+
+def _adapt(value: Any, sender: str, count: int | None) -> Any:
+    if isinstance(value, dict):
+        return {key: _adapt(member, sender, count) for key, member in value.items()}
+    if isinstance(value, list):
+        members = [_adapt(member, sender, count) for member in value]
+        if count is not None and members and isinstance(members[0], dict):
+            return [members[i % len(members)] for i in range(count)]
+        return members
+    return sender if value == EXAMPLE_SENDER else value

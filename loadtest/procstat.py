@@ -1,0 +1,109 @@
+"""Server CPU and RSS over time, from /proc (Linux).
+
+Server processes are given by pid, or discovered as every process holding a
+listening TCP socket on the target's port (hypercorn workers share it); the
+children of those processes count too (the embedded PostgreSQL does not: name
+its postmaster with ``--pid`` to include it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+PROC = Path("/proc")
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+LISTEN = "0A"
+
+
+def listening_pids(port: int) -> list[int]:
+    inodes = set()
+    for table in ("net/tcp", "net/tcp6"):
+        try:
+            lines = (PROC / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    pids = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return sorted(pids)
+
+
+def with_children(pids: list[int]) -> list[int]:
+    found, frontier = set(pids), list(pids)
+    while frontier:
+        pid = frontier.pop()
+        for task in (PROC / str(pid) / "task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+            frontier += [c for c in children if c not in found]
+            found.update(children)
+    return sorted(found)
+
+
+def cpu_seconds_and_rss(pid: int) -> tuple[float, int] | None:
+    """utime + stime in seconds, and resident bytes; None if the process is gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+        statm = (PROC / str(pid) / "statm").read_text().split()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # the name may hold spaces
+    return (int(fields[11]) + int(fields[12])) / TICKS, int(statm[1]) * PAGE
+
+
+@dataclass
+class Sampler:
+    """Samples total CPU % (100 = one core) and RSS of some processes every period."""
+
+    pids: list[int]
+    period_s: float = 0.5
+    samples: list[dict[str, float]] = field(default_factory=list)
+
+    def total(self) -> tuple[float, int]:
+        cpu, rss = 0.0, 0
+        for pid in with_children(self.pids):
+            found = cpu_seconds_and_rss(pid)
+            if found:
+                cpu, rss = cpu + found[0], rss + found[1]
+        return cpu, rss
+
+    async def run(self, origin: float) -> None:
+        last_cpu, _ = self.total()
+        last = trio.current_time()
+        while True:
+            await trio.sleep(self.period_s)
+            cpu, rss = self.total()
+            now = trio.current_time()
+            self.samples.append({
+                "t": round(now - origin, 3),
+                "cpu_percent": round(100 * (cpu - last_cpu) / (now - last), 1),
+                "rss_mb": round(rss / 2**20, 1),
+            })
+            last_cpu, last = cpu, now
+
+    def summary(self) -> dict[str, object]:
+        cpu = [s["cpu_percent"] for s in self.samples]
+        return {
+            "pids": self.pids,
+            "cpu_percent_mean": round(sum(cpu) / len(cpu), 1) if cpu else None,
+            "cpu_percent_max": max(cpu) if cpu else None,
+            "rss_mb_max": max((s["rss_mb"] for s in self.samples), default=None),
+            "samples": self.samples,
+        }

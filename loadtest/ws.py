@@ -1,0 +1,156 @@
+"""The WebSocket stream (``/v1/stream``, eport.v1): one connection per sending
+enterprise, authenticated with that enterprise's card (a stream only takes
+documents of its own enterprise), at most ``credit`` submits unanswered, and
+results matched to submits by the client ``seq``.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import trio
+import trio_websocket
+
+from core_ext import sm2
+from loadtest import outcomes
+from loadtest.corpus_store import Card
+from loadtest.outcomes import Outcome
+from loadtest.transport import Target, Unit
+
+SUBPROTOCOL = "eport.v1"
+
+
+class StreamRefused(Exception):
+    """The handshake did not end in ``ready``."""
+
+
+class _Result(msgspec.Struct):
+    op: str
+    seq: int = -1
+    status: int = 0
+    receipt: msgspec.Raw = msgspec.Raw()
+    problem: msgspec.Raw = msgspec.Raw()
+
+
+_result = msgspec.json.Decoder(_Result)
+
+
+@dataclass
+class _Waiter:
+    done: trio.Event = field(default_factory=trio.Event)
+    outcome: Outcome = (0, "TRANSPORT_PENDING")
+
+
+class StreamConnection:
+    def __init__(self, ws: trio_websocket.WebSocketConnection, credit: int) -> None:
+        self._ws = ws
+        self._credit = trio.Semaphore(credit)
+        self._seqs = itertools.count(1)
+        self._waiting: dict[int, _Waiter] = {}
+        self.events = 0
+
+    @classmethod
+    async def open(cls, nursery: trio.Nursery, url: str, card: Card | None) -> StreamConnection:
+        ws = await trio_websocket.connect_websocket_url(nursery, url,
+                                                        subprotocols=[SUBPROTOCOL])
+        hello: dict[str, Any] = msgspec.json.decode(await ws.get_message())
+        nonce = base64.b64decode(hello.get("nonce", ""))
+        key = bytes.fromhex(card.private_key) if card else sm2.generate_private_key()
+        await ws.send_message(msgspec.json.encode({
+            "op": "auth", "cert": card.cert if card else "",
+            "sig": base64.b64encode(sm2.sign(key, nonce)).decode()}).decode())
+        ready: dict[str, Any] = msgspec.json.decode(await ws.get_message())
+        if ready.get("op") != "ready":
+            raise StreamRefused(f"stream refused: {ready}")
+        connection = cls(ws, int(ready["credit"]))
+        nursery.start_soon(connection._read)
+        return connection
+
+    async def submit(self, envelope: bytes) -> Outcome:
+        async with self._credit:
+            seq = next(self._seqs)
+            waiter = self._waiting[seq] = _Waiter()
+            await self._ws.send_message(
+                (b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)).decode())
+            await waiter.done.wait()
+            return waiter.outcome
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                frame = _result.decode(await self._ws.get_message())
+                if frame.op == "event":
+                    self.events += 1
+                    continue
+                waiter = self._waiting.pop(frame.seq, None)
+                if waiter is not None:
+                    body = frame.receipt if len(frame.receipt) else frame.problem
+                    waiter.outcome = outcomes.single(frame.status, bytes(body))
+                    waiter.done.set()
+        except (trio_websocket.ConnectionClosed, msgspec.DecodeError) as exc:
+            for waiter in self._waiting.values():
+                waiter.outcome = outcomes.failure(exc)
+                waiter.done.set()
+            self._waiting.clear()
+
+    async def aclose(self) -> None:
+        await self._ws.aclose()
+
+
+class WsTransport:
+    def __init__(self, nursery: trio.Nursery, target: Target, cards: dict[str, Card]) -> None:
+        self._nursery = nursery
+        self._target = target
+        self._url = target.url.replace("http", "ws", 1) + "/v1/stream"
+        self._cards = cards
+        self._connections: dict[str, StreamConnection] = {}
+        self._opening: dict[str, trio.Lock] = {}
+
+    async def _connection(self, sender: str) -> StreamConnection:
+        lock = self._opening.setdefault(sender, trio.Lock())
+        async with lock:
+            if sender not in self._connections:
+                self._connections[sender] = await StreamConnection.open(
+                    self._nursery, self._url, self._cards.get(sender))
+            return self._connections[sender]
+
+    async def submit(self, unit: Unit) -> list[Outcome]:
+        try:
+            with trio.fail_after(self._target.timeout_s):
+                connection = await self._connection(unit.sender)
+                return [await connection.submit(unit.envelopes[0])]
+        except (OSError, StreamRefused, trio_websocket.HandshakeError,
+                trio_websocket.ConnectionClosed, trio.TooSlowError,
+                msgspec.DecodeError) as exc:
+            # After a timeout the server may still count the submit against the credit,
+            # so the connection is dropped rather than reused.
+            broken = self._connections.pop(unit.sender, None)
+            if broken is not None:
+                self._nursery.start_soon(broken.aclose)
+            return [outcomes.failure(exc)]
+
+    @property
+    def events(self) -> int:
+        return sum(connection.events for connection in self._connections.values())
+
+    async def aclose(self) -> None:
+        for connection in self._connections.values():
+            await connection.aclose()
+
+
+@asynccontextmanager
+async def open_ws(target: Target, cards: dict[str, Card]) -> AsyncIterator[WsTransport]:
+    async with trio.open_nursery() as nursery:
+        transport = WsTransport(nursery, target, cards)
+        try:
+            yield transport
+        finally:
+            with trio.CancelScope(shield=True):
+                await transport.aclose()
+            nursery.cancel_scope.cancel()

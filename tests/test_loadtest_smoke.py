@@ -1,0 +1,140 @@
+"""CI smoke of the load generator: every driver, closed and open loop, at tiny N,
+against a real gateway (``eport serve`` on its own database), failing on errors,
+unexpected outcomes or a reconciliation mismatch; and the same drivers against
+the bare echo baselines the tool starts itself. Scale the corpora with
+LOADTEST_SMOKE_N (default 24).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from loadtest.baselines.launch import echo_server
+from loadtest.cli import main
+from loadtest.corpus import Shares, build_corpus
+from loadtest.corpus_store import Corpus
+from loadtest.engine import Load
+from loadtest.mix import available
+from loadtest.roster import members, offline_roster
+from loadtest.run import RunPlan, run
+from loadtest.transport import DRIVERS, DriverName
+from routing.subsystems import REGISTRY
+from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
+
+N = int(os.environ.get("LOADTEST_SMOKE_N", "24"))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    rng = random.Random(1)
+    roster = offline_roster(members(available(dict(REGISTRY.items())), 3, "PLATFORM00", 2, rng),
+                            rng)
+    out = tmp_path_factory.mktemp("corpus")
+    build_corpus(N, out, roster, Shares(invalid=0.1, replays=0.1, conflicts=0.1), seed=1,
+                 processes=2, offline=True)
+    return Corpus.load(out)
+
+
+async def _execute(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Gateway]:
+    name = f"eport_loadtest_{secrets.token_hex(6)}"
+    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
+    running = start_gateway(tmp_path_factory.mktemp("gateway"),
+                            urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")))
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
+        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver: DriverName,
+                                       mode: str) -> None:
+    assert main(["corpus", "--n", str(N), "--out", str(tmp_path / "corpus"),
+                 "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "2",
+                 "--platform-cards", "2", "--invalid", "0.1", "--replays", "0.1",
+                 "--conflicts", "0.1", "--processes", "1"]) == 0
+    load = ["--rate", "100"] if mode == "open" else ["--concurrency", "4"]
+    code = main(["run", "--corpus", str(tmp_path / "corpus"), "--url", gateway.url,
+                 "--driver", driver, "--batch-size", "5", "--connections", "2", *load,
+                 "--duration", "60", "--no-baselines", "--database-url", gateway.database_url,
+                 "--out", str(tmp_path / "report")])
+    target = json.loads((tmp_path / "report" / "report.json").read_text())["target"]
+    assert target["documents"]["failed"] == 0, target["codes"]
+    assert target["expectations"]["ok"], target["expectations"]
+    assert target["reconciliation"]["ok"], target["reconciliation"]
+    assert target["reconciliation"]["held_receipts"] > N // 2
+    assert target["server"]["pids"] == [gateway.process.pid]
+    assert code == 0
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[str]:
+    with echo_server("trio") as server:
+        yield server.url
+
+
+def _check(report: dict[str, Any], n: int) -> dict[str, Any]:
+    target = report["target"]
+    assert isinstance(target, dict)
+    assert target["documents"]["failed"] == 0, target["codes"]
+    assert target["documents"]["answered"] == n
+    assert target["codes"] == {"201 OK": n}
+    return target
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_echo_every_driver_and_mode(corpus: Corpus, echo: str, tmp_path: Path, driver: DriverName,
+                               mode: str) -> None:
+    load = Load(count=N, concurrency=4, rate=200.0 if mode == "open" else None,
+                duration_s=30.0, batch_size=5 if driver == "batch" else 1)
+    report = run(corpus, echo, RunPlan(driver, load, connections=2, baselines=False), tmp_path,
+                 "smoke")
+    target = _check(report, N)
+    assert target["mode"] == mode
+    assert target["latency_ms"]["p50"] > 0
+    assert target["server"]["pids"]  # discovered from the listening port
+
+
+def test_run_command_with_baselines_writes_report_and_plots(corpus: Corpus, tmp_path: Path) -> None:
+    with echo_server("asyncio") as server:
+        code = main(["run", "--corpus", str(corpus.directory), "--url", server.url,
+                     "--concurrency", "4", "--duration", "30", "--out", str(tmp_path)])
+    assert code == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    _check(report, N)
+    assert set(report["baselines"]) == {"echo-trio", "echo-asyncio"}
+    assert all(ratio > 0 for ratio in report["relative_to_baselines"].values())
+    for name in ("throughput.png", "latency.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_corpus_command_offline(tmp_path: Path) -> None:
+    assert main(["corpus", "--n", "6", "--out", str(tmp_path), "--offline",
+                 "--enterprises", "2", "--platform-cards", "1", "--processes", "1",
+                 "--invalid", "0.5"]) == 0
+    stored = Corpus.load(tmp_path)
+    assert len(stored) == 6 and stored.manifest.offline
+    assert stored.envelope(5).startswith(b'{"doc":{"id":"LT-')

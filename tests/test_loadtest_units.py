@@ -1,0 +1,167 @@
+"""Unit tests of the load generator's parts: histogram, outcomes, corpus plan,
+open-loop latency accounting, /proc sampling and the progress line."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from collections import Counter
+
+import msgspec
+import trio
+
+from core_ext.fields import check_customs_code, check_uscc
+from loadtest import outcomes
+from loadtest.corpus import Planner, Roster, Shares
+from loadtest.corpus_store import Card, DocEntry
+from loadtest.engine import Engine, Load
+from loadtest.histogram import LogHistogram
+from loadtest.mix import customs_code, uscc
+from loadtest.procstat import Sampler, cpu_seconds_and_rss, listening_pids
+from loadtest.progress import Progress
+from loadtest.recorder import Recorder
+from loadtest.transport import Unit
+
+
+def test_histogram_percentiles_within_one_percent_of_exact() -> None:
+    rng = random.Random(7)
+    values = sorted(rng.lognormvariate(-6, 1.5) for _ in range(20_000))
+    histogram = LogHistogram()
+    for value in values:
+        histogram.record(value)
+    for percent in (50, 90, 99, 99.9):
+        exact = values[int(len(values) * percent / 100) - 1]
+        assert exact <= histogram.percentile(percent) <= exact * 1.0201
+    assert histogram.percentile(100) == max(values)
+    assert LogHistogram().summary_ms()["p99"] == 0.0
+
+
+def test_outcomes_of_single_batch_and_broken_answers() -> None:
+    assert outcomes.single(201, b"") == (201, "OK")
+    assert outcomes.single(409, b'{"code":"ID_CONFLICT"}') == (409, "ID_CONFLICT")
+    assert outcomes.single(422, b'{"receipt":{"code":"RULE_VIOLATION"},"sig":""}') == (
+        422, "RULE_VIOLATION")
+    assert outcomes.single(500, b"<html>") == (500, "UNPARSEABLE")
+    body = msgspec.json.encode({"results": [
+        {"status": 201, "receipt": {"receipt": {"code": "OK"}}},
+        {"status": 422, "receipt": {"receipt": {"code": "SCHEMA_INVALID"}}},
+        {"status": 401, "problem": {"code": "SIGNATURE_INVALID"}},
+    ]})
+    assert outcomes.batch(200, body, 3) == [(201, "OK"), (422, "SCHEMA_INVALID"),
+                                            (401, "SIGNATURE_INVALID")]
+    assert outcomes.batch(200, body, 2) == [(200, "BATCH_LENGTH_MISMATCH")] * 2
+    assert outcomes.batch(413, b'{"code":"TOO_LARGE"}', 2) == [(413, "TOO_LARGE")] * 2
+
+
+def test_generated_codes_pass_the_gateway_checks() -> None:
+    for seed in range(50):
+        rng = random.Random(seed)
+        check_uscc(uscc(rng))
+        check_customs_code(customs_code(rng))
+
+
+def _roster() -> Roster:
+    cards = [Card("PLATFORM00", f"{n:x}", "01" * 32) for n in range(1, 4)]
+    return Roster(cards, {"platform": [0, 1, 2]}, ["TRADER0001", "TRADER0002"], ["04" + "ab" * 64])
+
+
+def test_plan_pairs_each_replay_and_conflict_with_one_earlier_original() -> None:
+    planned = list(Planner(_roster(), Shares(0.1, 0.1, 0.1), seed=3).plan(2000))
+    expects = Counter(p.entry.expect for p in planned)
+    assert 100 < expects["replay"] < 300 and 100 < expects["conflict"] < 300
+    assert 100 < expects["bad_signature"] < 300
+    by_id: dict[str, list[int]] = {}
+    for index, p in enumerate(planned):
+        by_id.setdefault(p.entry.id, []).append(index)
+    for index, p in enumerate(planned):
+        if p.entry.expect in ("replay", "conflict"):
+            first, second = by_id[p.entry.id]
+            assert second == index and planned[first].entry.expect == "new"
+            assert (planned[first].doc == p.doc) == (p.entry.expect == "replay")
+        if p.copy_of is not None:
+            assert planned[p.copy_of].keep
+    assert all(len(indices) <= 2 for indices in by_id.values())
+
+
+class _StallingTransport:
+    """Answers at once, except that the document at ``stall_at`` takes 1 s."""
+
+    def __init__(self, stall_at: int) -> None:
+        self.stall_at = stall_at
+
+    async def submit(self, unit: Unit) -> list[outcomes.Outcome]:
+        if unit.start == self.stall_at:
+            await trio.sleep(1.0)
+        return [(201, "OK")]
+
+
+class _Corpus:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def envelope(self, index: int) -> bytes:
+        return b"{}"
+
+    def entry(self, index: int) -> DocEntry:
+        return DocEntry("S", str(index), "new")
+
+
+async def test_open_loop_charges_a_stall_to_every_request_it_delayed(
+        autojump_clock: object) -> None:
+    load = Load(count=40, rate=10.0, max_inflight=1)
+    engine = Engine(_StallingTransport(stall_at=10), _Corpus(40), load)
+    recorder = await engine.run()
+    assert recorder.completed == 40
+    # 1 s stall at 10/s: the nine documents due during it wait 0.9 s .. 0.1 s, so
+    # latencies sum to 1 + 0.9 + ... + 0.1 = 5.5 s over 40 documents.
+    assert recorder.measured.latency.max >= 1.0
+    assert 0.12 <= recorder.measured.latency.total / 40 <= 0.16
+    assert 0.09 <= recorder.measured.latency.percentile(80) <= 0.5
+    assert recorder.measured.service.percentile(80) < 0.01  # service time alone hides the wait
+
+
+async def test_closed_loop_stops_issuing_at_the_deadline(autojump_clock: object) -> None:
+    load = Load(count=1000, concurrency=1, duration_s=0.5, grace_s=5.0)
+    recorder = await Engine(_StallingTransport(stall_at=0), _Corpus(1000), load).run()
+    assert recorder.sent == recorder.completed == 1
+
+
+def test_proc_sampling_of_this_process() -> None:
+    found = cpu_seconds_and_rss(os.getpid())
+    assert found is not None and found[0] > 0 and found[1] > 10 * 2**20
+    assert cpu_seconds_and_rss(2**22 + 1) is None
+    cpu, rss = Sampler([os.getpid()]).total()
+    assert cpu >= found[0] and rss > 0
+    assert listening_pids(1) == []
+
+
+async def test_listening_pid_discovery() -> None:
+    listener = (await trio.open_tcp_listeners(0, host="127.0.0.1"))[0]
+    port = listener.socket.getsockname()[1]
+    try:
+        assert listening_pids(port) == [os.getpid()]
+    finally:
+        await listener.aclose()
+
+
+def test_progress_line_without_a_tty() -> None:
+    stream = io.StringIO()
+    recorder = Recorder(origin=0.0, warmup_s=0.0)
+    recorder.sent = 5
+    recorder.record(0, [(201, "OK"), (0, "TRANSPORT_OSError")], 0.0, 0.0, 0.002)
+    progress = Progress("t", 10, stream)
+    assert "sent 5/10  done 2  failed 1" in progress.line(recorder, 1.0)
+    assert recorder.receipts == [0] and recorder.codes["0 TRANSPORT_OSError"] == 1
+
+
+def test_warmup_is_left_out_unless_the_run_ended_within_it() -> None:
+    recorder = Recorder(origin=0.0, warmup_s=1.0)
+    recorder.record(0, [(201, "OK")], 0.5, 0.5, 0.6)
+    assert recorder.warmup_ignored and recorder.measured.documents == 1
+    recorder.record(1, [(201, "OK")] * 3, 1.5, 1.5, 2.5)
+    assert not recorder.warmup_ignored and recorder.measured.documents == 3
+    assert recorder.measured.throughput() == 3.0 and recorder.whole_run.documents == 4
