@@ -35,8 +35,10 @@ async def test_submit_and_results_by_client_seq(gateway: Gateway) -> None:
             message = await stream.receive()
             assert message["op"] == "result"
             results[message["seq"]] = message
-    assert {seq: r["status"] for seq, r in results.items()} == {
-        100: 201, 101: 201, 102: 201, 103: 201, 104: 201, 200: 200}
+    statuses = {seq: r["status"] for seq, r in results.items()}
+    # 100 and 200 carry the same bytes and run concurrently: exactly one of them is new.
+    assert sorted((statuses.pop(100), statuses.pop(200))) == [200, 201]
+    assert statuses == {101: 201, 102: 201, 103: 201, 104: 201}
     assert results[100]["receipt"] == results[200]["receipt"]
     assert results[101]["receipt"]["receipt"]["ref"] == {"card": operators[1].cert,
                                                         "state": "locked"}
