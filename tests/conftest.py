@@ -7,26 +7,16 @@ it, the session starts one embedded pgserver in a temporary directory.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
-
-async def _admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+from tests.databases import scratch_database
 
 
 @contextmanager
@@ -54,12 +44,8 @@ def pg_dir() -> Iterator[Path]:
 def database_url() -> Iterator[str]:
     server_url = os.environ.get("EPORT_TEST_DATABASE_URL")
     if server_url:
-        name = f"eport_test_{secrets.token_hex(6)}"
-        asyncio.run(_admin(server_url, f"CREATE DATABASE {name}"))
-        try:
-            yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-        finally:
-            asyncio.run(_admin(server_url, f"DROP DATABASE {name} WITH (FORCE)"))
+        with scratch_database(server_url, "eport_test") as url:
+            yield url
     else:
         from pgserver import get_server
 
