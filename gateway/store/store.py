@@ -201,6 +201,7 @@ class Store:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
                 nursery.start_soon(self._run_writers)
+                nursery.start_soon(self._committer.run_reaper)
                 nursery.start_soon(self._maintain_forever)
                 started.set()
         finally:
