@@ -164,46 +164,28 @@ async def _write_rows(
     feed = []
     for sub, seq, seal in zip(new, seqs, seals, strict=True):
         documents.append(
-            (
-                sub.sender,
-                sub.doc_id,
-                sub.doc_type,
-                sub.received_at,
-                sub.doc_bytes,
-                sub.sig,
-                sub.cert,
-                sub.doc_sm3,
-                seal.status,
-                seal.code,
-                seq[sub.sender],
-            )
-        )
-        feed.append(
-            (
-                sub.sender,
-                seq[sub.sender],
-                "receipt",
-                sub.sender,
-                sub.doc_id,
-                sub.received_at,
-                seal.receipt,
-            )
-        )
-        for enterprise, body in seal.events:
-            if enterprise == sub.sender or enterprise not in seq:
-                raise ValueError(f"sealer made an event for {enterprise!r}, not in notify")
-            feed.append(
-                (
-                    enterprise,
-                    seq[enterprise],
-                    "event",
-                    sub.sender,
-                    sub.doc_id,
-                    sub.received_at,
-                    body,
-                )
-            )
+            (sub.sender, sub.doc_id, sub.doc_type, sub.received_at, sub.doc_bytes, sub.sig,
+             sub.cert, sub.doc_sm3, seal.status, seal.code, seq[sub.sender])
+        )  # fmt: skip
+        feed.extend(_feed_rows(sub, seq, seal))
     await conn.copy_records_to_table(
         "documents", records=documents, columns=queries.DOCUMENT_COLUMNS
     )
     await conn.copy_records_to_table("feed", records=feed, columns=queries.FEED_COLUMNS)
+
+
+def _feed_rows(sub: Submission, seq: dict[str, int], seal: Sealed) -> list[tuple[Any, ...]]:
+    """The receipt for the sender and one event per notified enterprise that gets one."""
+    recipients = [e for e, _ in seal.events]
+    if len(set(recipients)) != len(recipients) or not set(recipients) <= set(sub.notify):
+        # One seq per notified enterprise was allocated; anything else is a sealer bug.
+        raise ValueError(f"sealer events {recipients} do not match notify {list(sub.notify)}")
+    rows: list[tuple[Any, ...]] = [
+        (sub.sender, seq[sub.sender], "receipt", sub.sender, sub.doc_id, sub.received_at,
+         seal.receipt)
+    ]  # fmt: skip
+    for enterprise, body in seal.events:
+        rows.append(
+            (enterprise, seq[enterprise], "event", sub.sender, sub.doc_id, sub.received_at, body)
+        )
+    return rows

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAINTENANCE_INTERVAL_S = 3600.0
+# DETACH ... CONCURRENTLY waits for transactions that may still see the partition.
+MAINTENANCE_TIMEOUT_S = 120.0
 PING_TIMEOUT_S = 1.0
 LISTEN_BACKOFF_S = 1.0
 
@@ -65,6 +67,7 @@ class Store:
         self._listening = False
         self._writers_done = trio.Event()
         self._stopped = trio.Event()
+        self._closed = False
 
     @classmethod
     async def open(cls, config: Config, sealer: Sealer) -> Store:
@@ -73,9 +76,7 @@ class Store:
         loop = LoopThread()
         db: Database | None = None
         try:
-            db = await loop.call(
-                lambda: Database.connect(url, config.pool_size, sealer, config.store_timeout_s)
-            )
+            db = await _connect(loop, url, config, sealer)
             store = cls(config, url, loop, db, server)
             await store._call(db.check_durability)
             await store.migrate()
@@ -93,6 +94,9 @@ class Store:
 
     async def aclose(self) -> None:
         """Finish the queued commits, stop the background tasks, disconnect."""
+        if self._closed:
+            return
+        self._closed = True
         self._committer.close()
         if self._nursery is not None:
             await self._writers_done.wait()
@@ -113,11 +117,13 @@ class Store:
     async def maintain(self, today: date | None = None) -> list[str]:
         """Create partitions ahead and apply retention; return the dropped partitions."""
         day = today or utc_today()
-        await self._call(lambda: self._db.ensure_partitions(day, self._config.partition_days_ahead))
+        ahead = self._config.partition_days_ahead
+        await self._call(lambda: self._db.ensure_partitions(day, ahead), MAINTENANCE_TIMEOUT_S)
         if self._config.retention_days == 0:
             return []
         cutoff = day - timedelta(days=self._config.retention_days)
-        return await self._call(lambda: self._db.drop_partitions_before(cutoff))
+        drop = self._db.drop_partitions_before
+        return await self._call(lambda: drop(cutoff), MAINTENANCE_TIMEOUT_S)
 
     async def ping(self) -> bool:
         """A real round trip to PostgreSQL within a short timeout (for /readyz)."""
@@ -167,10 +173,10 @@ class Store:
             self._nursery.start_soon(self._listen_forever)
         return self._fanout.subscribe(channel)
 
-    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, fn: Callable[[], Awaitable[T]], timeout: float | None = None) -> T:
         """Run a store-loop coroutine; a database that is not there becomes Unavailable."""
         try:
-            with trio.fail_after(self._config.store_timeout_s):
+            with trio.fail_after(timeout or self._config.store_timeout_s):
                 return await self._loop.call(fn)
         except trio.TooSlowError:
             raise Unavailable("store timed out", retry_after=RETRY_AFTER_S) from None
@@ -224,3 +230,12 @@ class Store:
             except Exception:
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)
             await trio.sleep(LISTEN_BACKOFF_S)
+
+
+async def _connect(loop: LoopThread, url: str, config: Config, sealer: Sealer) -> Database:
+    try:
+        return await loop.call(
+            lambda: Database.connect(url, config.pool_size, sealer, config.store_timeout_s)
+        )
+    except Transient as exc:
+        raise Unavailable(str(exc), retry_after=RETRY_AFTER_S) from exc
