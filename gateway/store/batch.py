@@ -24,7 +24,13 @@ import asyncpg
 from gateway.store import queries
 from gateway.store.failures import CommitUnknown
 from gateway.store.model import OpsResult, Outcome, Sealed, Sealer, Submission
-from gateway.store.ops_encoding import decode_result, encode_document
+from gateway.store.ops_encoding import (
+    UNSTORABLE,
+    decode_result,
+    encode_document,
+    json_array,
+    storable,
+)
 
 Key = tuple[str, str]
 
@@ -132,9 +138,13 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
     with_ops = [sub for sub in new if sub.ops and sub.status == "accepted"]
     if not with_ops:
         return [_NO_OPS] * len(new)
-    documents = [encode_document(sub) for sub in with_ops]
-    raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, documents)
-    by_key = {sub.key: decode_result(r) for sub, r in zip(with_ops, raw, strict=True)}
+    encoded = {sub.key: encode_document(sub) for sub in with_ops}
+    by_key = {key: UNSTORABLE for key, data in encoded.items() if not storable(data)}
+    runnable = [sub for sub in with_ops if sub.key not in by_key]
+    if runnable:
+        payload = json_array([encoded[sub.key] for sub in runnable])
+        raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, payload)
+        by_key.update((sub.key, decode_result(r)) for sub, r in zip(runnable, raw, strict=True))
     return [by_key.get(sub.key, _NO_OPS) for sub in new]
 
 

@@ -136,8 +136,7 @@ class Store:
 
     async def commit(self, sub: Submission) -> Outcome:
         """Store ``sub`` durably (group commit); ``Unavailable`` if the database is not there."""
-        if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
-            raise ValueError("notify must list distinct enterprises other than the sender")
+        _check(sub)
         return await self._committer.commit(sub)
 
     async def get(self, sender: str, doc_id: str) -> Outcome | None:
@@ -230,6 +229,17 @@ class Store:
             except Exception:
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)
             await trio.sleep(LISTEN_BACKOFF_S)
+
+
+def _check(sub: Submission) -> None:
+    """Refuse what would fail a whole batch; the gateway validates these fields first."""
+    if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
+        raise ValueError("notify must list distinct enterprises other than the sender")
+    texts = (sub.sender, sub.doc_id, sub.doc_type, sub.cert, sub.status, sub.code, *sub.notify)
+    if any("\x00" in text for text in texts):
+        raise ValueError("PostgreSQL text cannot hold NUL characters")
+    if sub.received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
 
 
 async def _connect(loop: LoopThread, url: str, config: Config, sealer: Sealer) -> Database:
