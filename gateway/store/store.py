@@ -38,6 +38,7 @@ MAINTENANCE_INTERVAL_S = 3600.0
 # DETACH ... CONCURRENTLY waits for transactions that may still see the partition.
 MAINTENANCE_TIMEOUT_S = 120.0
 PING_TIMEOUT_S = 1.0
+MAX_SEQ = 2**63 - 1  # bigint
 LISTEN_BACKOFF_S = 1.0
 
 
@@ -145,6 +146,9 @@ class Store:
 
     async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
         """Receipts and events of ``enterprise`` with seq > after, in seq order."""
+        if limit <= 0 or after >= MAX_SEQ:
+            return []
+        after, limit = max(after, 0), min(limit, MAX_SEQ)  # seqs start at 1
         return await self._call(lambda: self._db.feed(enterprise, after, limit))
 
     async def entity(self, kind: str, key: str) -> tuple[str, dict[str, Any]] | None:

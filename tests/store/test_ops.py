@@ -68,6 +68,17 @@ def key() -> str:
             Debit("lic", "K", Decimal("-1")),
             "RULE_VIOLATION",
         ),
+        (
+            (Open("lic", "K", Decimal("5"), "E1"),),
+            Debit("lic", "K", Decimal("NaN")),
+            "RULE_VIOLATION",
+        ),
+        (
+            (Open("lic", "K", Decimal("5"), "E1"),),
+            Credit("lic", "K", Decimal("Infinity")),
+            "RULE_VIOLATION",
+        ),
+        ((), Open("lic", "K", Decimal("NaN"), "E1"), "RULE_VIOLATION"),
         ((), NextSerial("entry", "entry_no"), "OK"),
     ],
 )
