@@ -142,22 +142,28 @@ class Store:
 
     async def get(self, sender: str, doc_id: str) -> Outcome | None:
         """The stored receipt of (sender, doc_id), as a "replay" outcome."""
+        if not _storable(sender, doc_id):
+            return None
         return await self._call(lambda: self._db.stored(sender, doc_id))
 
     async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
         """Receipts and events of ``enterprise`` with seq > after, in seq order."""
-        if limit <= 0 or after >= MAX_SEQ:
+        if limit <= 0 or after >= MAX_SEQ or not _storable(enterprise):
             return []
         after, limit = max(after, 0), min(limit, MAX_SEQ)  # seqs start at 1
         return await self._call(lambda: self._db.feed(enterprise, after, limit))
 
     async def entity(self, kind: str, key: str) -> tuple[str, dict[str, Any]] | None:
         """(state, data) of one entity, or None."""
+        if not _storable(kind, key):
+            return None
         found = await self._call(lambda: self._db.entities(kind, key))
         return (found[0].state, found[0].data) if found else None
 
     async def entities(self, kind: str) -> list[Entity]:
         """Every entity of ``kind``, ordered by key."""
+        if not _storable(kind):
+            return []
         return await self._call(lambda: self._db.entities(kind, None))
 
     async def listen(self) -> trio.MemoryReceiveChannel[str]:
@@ -235,12 +241,17 @@ class Store:
             await trio.sleep(LISTEN_BACKOFF_S)
 
 
+def _storable(*texts: str) -> bool:
+    """PostgreSQL text cannot hold NUL: such a key can never have been stored."""
+    return not any("\x00" in text for text in texts)
+
+
 def _check(sub: Submission) -> None:
     """Refuse what would fail a whole batch; the gateway validates these fields first."""
     if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
         raise ValueError("notify must list distinct enterprises other than the sender")
-    texts = (sub.sender, sub.doc_id, sub.doc_type, sub.cert, sub.status, sub.code, *sub.notify)
-    if any("\x00" in text for text in texts):
+    if not _storable(sub.sender, sub.doc_id, sub.doc_type, sub.cert, sub.status, sub.code,
+                     *sub.notify):  # fmt: skip
         raise ValueError("PostgreSQL text cannot hold NUL characters")
     if sub.received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")

@@ -84,3 +84,10 @@ async def test_get_returns_the_stored_receipt(store: Store) -> None:
         "OK",
         outcome.seq,
     )
+
+
+async def test_lookups_of_unstorable_keys_find_nothing(store: Store) -> None:
+    assert await store.get("E\x00", "x") is None
+    assert await store.feed("E\x00", 0, 10) == []
+    assert await store.entity("card", "k\x00") is None
+    assert await store.entities("card\x00") == []
