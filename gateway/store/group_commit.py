@@ -10,7 +10,9 @@ Failures: a batch that failed transiently is retried with backoff until its
 earliest caller's deadline; a batch whose COMMIT was lost is retried with the
 receipts it had sealed, which lets the retry recognise its own commit instead
 of guessing. A caller that waited ``timeout`` gets ``Unavailable`` and its
-submission is dropped if it has not been sent yet. Deadlines are enforced by
+submission is dropped if it has not been sent yet. (If it had been sent, or a
+lost COMMIT could not be resolved in time, it may be stored after all: a
+resubmission then gets the identical stored receipt.) Deadlines are enforced by
 one reaper task rather than a cancel scope per caller: with a constant timeout
 they expire in arrival order, so the reaper only ever looks at the oldest.
 """

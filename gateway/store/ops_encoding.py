@@ -5,10 +5,21 @@ Amounts travel as decimal strings so that no float ever touches a ledger.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import msgspec
 
 from gateway.store.model import OpsResult, Submission
 from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
+
+# \u0000 preceded by an even number of backslashes (an escaped backslash
+# followed by the text "u0000" is harmless).
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+UNSTORABLE = OpsResult(
+    ok=False, code="FIELD_INVALID", message="text contains a NUL character", path="$"
+)
 
 
 def encode_op(op: Op) -> dict[str, Any]:
@@ -66,13 +77,24 @@ def encode_op(op: Op) -> dict[str, Any]:
             return {"op": "next_serial", "counter": op.counter, "name": op.name}
 
 
-def encode_document(sub: Submission) -> dict[str, Any]:
-    return {
-        "sender": sub.sender,
-        "doc_id": sub.doc_id,
-        "at": sub.received_at.isoformat(),
-        "ops": [encode_op(op) for op in sub.ops],
-    }
+def encode_document(sub: Submission) -> bytes:
+    return msgspec.json.encode(
+        {
+            "sender": sub.sender,
+            "doc_id": sub.doc_id,
+            "at": sub.received_at.isoformat(),
+            "ops": [encode_op(op) for op in sub.ops],
+        }
+    )
+
+
+def storable(encoded: bytes) -> bool:
+    """False if the JSON holds a NUL character, which jsonb refuses (failing the batch)."""
+    return _NUL.search(encoded) is None
+
+
+def json_array(encoded: list[bytes]) -> str:
+    return (b"[" + b",".join(encoded) + b"]").decode()
 
 
 def decode_result(raw: dict[str, Any]) -> OpsResult:

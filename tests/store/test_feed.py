@@ -50,3 +50,12 @@ async def test_listen_hears_commits_of_another_store(
                 pass
     finally:
         await other.aclose()
+
+
+async def test_out_of_range_cursors_read_nothing_instead_of_failing(store: Store) -> None:
+    sender = enterprise()
+    await store.commit(submission(sender, "X-1"))
+    assert await store.feed(sender, 0, 0) == []
+    assert await store.feed(sender, 0, -5) == []
+    assert await store.feed(sender, 2**70, 10) == []
+    assert [seq for seq, _ in await store.feed(sender, -(2**70), 2**70)] == [1]
