@@ -9,6 +9,10 @@ sight on also a precomputed table of multiples, which makes verification
 about twice as fast. Cache entries are never mutated once published (an upgrade
 replaces the entry), so threads running outside the GIL can keep using the one
 they hold.
+
+Signing keeps, for the last _SIGNER_CACHE_SIZE private keys used, the public key
+and (1 + d)^-1 mod n (wiped from memory on eviction), so a signer pays for
+neither on every signature.
 """
 
 import os
@@ -20,6 +24,7 @@ from libc.stdint cimport uint8_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp
 
+from core_ext._sm3_c cimport sm3_ctx, sm3_final, sm3_init, sm3_update
 from core_ext._sm2_c cimport (
     SM2_DER_MAX,
     SM2_MAX_UID,
@@ -59,6 +64,7 @@ _REASONS = (
 )
 _N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 _CACHE_SIZE = 4096
+_SIGNER_CACHE_SIZE = 64
 
 if not sm2_g_table_init():
     raise MemoryError("cannot allocate the SM2 base-point table")
@@ -198,15 +204,47 @@ def verify_batch(items):
         free(views); free(jobs); free(reasons)
 
 
-cdef int _signer(sm2_signer *signer, private_key) except -1:
+cdef class _Signer:
+    """What signing precomputes for one private key; wiped when dropped."""
+
+    cdef sm2_signer signer
+
+    def __dealloc__(self):
+        sm2_signer_wipe(&self.signer)
+
+
+cdef object _signers = OrderedDict()
+
+
+cdef _Signer _signer_for(private_key):
+    """The cached signer of a private key (ValueError if the key is invalid). The cache
+    is keyed by an SM3 digest of the key, so lookups never compare the secret itself."""
     cdef Py_buffer view
+    cdef sm3_ctx ctx
+    cdef uint8_t tag[32]
+    cdef _Signer entry
     PyObject_GetBuffer(private_key, &view, PyBUF_SIMPLE)
     try:
-        if view.len != 32 or not sm2_signer_init(signer, <const uint8_t *>view.buf):
+        if view.len != 32:
+            raise ValueError("an SM2 private key is 32 bytes, big-endian, in [1, n-2]")
+        sm3_init(&ctx)
+        sm3_update(&ctx, <const uint8_t *>b"eport signer cache", 18)
+        sm3_update(&ctx, <const uint8_t *>view.buf, 32)
+        sm3_final(&ctx, tag)
+        key = PyBytes_FromStringAndSize(<char *>tag, 32)
+        entry = _signers.get(key)
+        if entry is not None:
+            _signers.move_to_end(key)
+            return entry
+        entry = _Signer.__new__(_Signer)
+        if not sm2_signer_init(&entry.signer, <const uint8_t *>view.buf):
             raise ValueError("an SM2 private key is 32 bytes, big-endian, in [1, n-2]")
     finally:
         PyBuffer_Release(&view)
-    return 0
+    _signers[key] = entry
+    if len(_signers) > _SIGNER_CACHE_SIZE:
+        _signers.popitem(last=False)
+    return entry
 
 
 cdef int _digest(u256 e, const sm2_signer *signer, message, uid) except -1:
@@ -225,47 +263,35 @@ cdef int _digest(u256 e, const sm2_signer *signer, message, uid) except -1:
 
 def sign(private_key, message, *, uid=DEFAULT_UID):
     """Sign `message` with a hedged random nonce; returns the 64-byte raw r||s."""
-    cdef sm2_signer signer
+    cdef _Signer entry = _signer_for(private_key)
     cdef u256 e
     cdef uint8_t out[64]
     cdef bytes random = os.urandom(32)
     cdef const uint8_t *random_bytes = random
-    try:
-        _signer(&signer, private_key)
-        _digest(e, &signer, message, uid)
-        with nogil:
-            sm2_sign_hedged(out, &signer, e, random_bytes)
-    finally:
-        sm2_signer_wipe(&signer)
+    _digest(e, &entry.signer, message, uid)
+    with nogil:
+        sm2_sign_hedged(out, &entry.signer, e, random_bytes)
     return PyBytes_FromStringAndSize(<char *>out, 64)
 
 
 def _sign_with_nonce_for_tests(private_key, message, k, *, uid=DEFAULT_UID):
     """Deterministic signing with a caller-chosen nonce: only for known-answer tests."""
-    cdef sm2_signer signer
+    cdef _Signer entry = _signer_for(private_key)
     cdef u256 e, nonce
     cdef uint8_t out[64]
     cdef const uint8_t[::1] k_view = k
-    try:
-        _signer(&signer, private_key)
-        _digest(e, &signer, message, uid)
-        if k_view.shape[0] != 32 or not sm2_nonce_from_bytes(nonce, &k_view[0]):
-            raise ValueError("k must be 32 bytes in [1, n-1]")
-        if not sm2_sign_with_k(out, &signer, e, nonce):
-            raise ValueError("this k gives r = 0, r + k = n or s = 0")
-    finally:
-        sm2_signer_wipe(&signer)
+    _digest(e, &entry.signer, message, uid)
+    if k_view.shape[0] != 32 or not sm2_nonce_from_bytes(nonce, &k_view[0]):
+        raise ValueError("k must be 32 bytes in [1, n-1]")
+    if not sm2_sign_with_k(out, &entry.signer, e, nonce):
+        raise ValueError("this k gives r = 0, r + k = n or s = 0")
     return PyBytes_FromStringAndSize(<char *>out, 64)
 
 
 def public_key(private_key):
     """The 65-byte uncompressed public key 04||X||Y of `private_key`."""
-    cdef sm2_signer signer
-    try:
-        _signer(&signer, private_key)
-        return b"\x04" + PyBytes_FromStringAndSize(<char *>signer.xy, 64)
-    finally:
-        sm2_signer_wipe(&signer)
+    cdef _Signer entry = _signer_for(private_key)
+    return b"\x04" + PyBytes_FromStringAndSize(<char *>entry.signer.xy, 64)
 
 
 def generate_private_key():

@@ -111,12 +111,14 @@ class OpenSSL:
 
 class Gmssl:
     """gmssl.sm2.CryptSM2 (raw r||s as hex). Its *_with_sm3 helpers hard-code the
-    default uid, so for other uids it signs and verifies our e = SM3(Z_A || M)."""
+    default uid, so for other uids it signs and verifies e = SM3(Z_A || M) with Z_A
+    from our pure oracle."""
 
     def __init__(self, private_key: bytes, public_key: bytes, rng: random.Random) -> None:
-        self.crypt = gmssl_sm2.CryptSM2(
-            private_key=private_key.hex(), public_key=public_key[1:].hex()
-        )
+        self.crypt = gmssl_sm2.CryptSM2(private_key=private_key.hex(), public_key="")
+        # set after construction: CryptSM2 strips a "04" prefix with str.lstrip("04"),
+        # which also eats leading '0' and '4' digits of X
+        self.crypt.public_key = public_key[1:].hex()
         self.public_key, self.rng = public_key, rng
 
     def _digest(self, message: bytes, uid: bytes) -> bytes:
