@@ -1,9 +1,10 @@
-"""verify_batch and the public-key cache (compiled and pure where meaningful)."""
+"""verify_batch, the public-key cache, and argument types."""
 
 from __future__ import annotations
 
 import threading
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -40,11 +41,22 @@ def test_batch_rejects_wrong_types(sm2_impl: ModuleType, item: object) -> None:
         sm2_impl.verify_batch([item])
 
 
-def test_wrong_argument_types_raise_type_error(sm2_impl: ModuleType) -> None:
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.verify("04ab", b"m", b"s"),
+        lambda m: m.verify(b"k", b"m", b"s", uid=None),
+        lambda m: m.sign(b"\x01" * 32, "text"),
+        lambda m: m.sign(b"\x01" * 32, b"m", uid=None),
+        lambda m: m.public_key(None),
+        lambda m: m.za("04ab"),
+        lambda m: m.sig_to_der(64),
+        lambda m: m.sig_from_der(None),
+    ],
+)
+def test_wrong_argument_types_raise_type_error(sm2_impl: ModuleType, call: Any) -> None:
     with pytest.raises(TypeError):
-        sm2_impl.verify("04ab", b"m", b"s")
-    with pytest.raises(TypeError):
-        sm2_impl.verify(b"k", b"m", b"s", uid=None)
+        call(sm2_impl)
 
 
 def test_two_threads_share_the_cache_correctly(sm2_compiled: ModuleType) -> None:

@@ -87,6 +87,19 @@ static inline void fe_sub(u256 r, const u256 a, const u256 b) {
     (void)ADC(c, t3, FP3 & mask, &r[3]);
 }
 
+/* r = a / 2 mod p: add p if a is odd (masked), then shift the 257-bit sum right. */
+static inline void fe_half(u256 r, const u256 a) {
+    uint64_t mask = 0 - (a[0] & 1), t0, t1, t2, t3;
+    uint8_t c = ADC(0, a[0], FP0 & mask, &t0);
+    c = ADC(c, a[1], FP1 & mask, &t1);
+    c = ADC(c, a[2], FP2 & mask, &t2);
+    c = ADC(c, a[3], FP3 & mask, &t3);
+    r[0] = (t0 >> 1) | (t1 << 63);
+    r[1] = (t1 >> 1) | (t2 << 63);
+    r[2] = (t2 >> 1) | (t3 << 63);
+    r[3] = (t3 >> 1) | ((uint64_t)c << 63);
+}
+
 /* One Montgomery step on (t4:t3..t0) with t5 the limb above: drop t0 = q and add
  * q (2^192 - 2^160 - 2^32 + 1), computed as [q, 0, 0, q] - [q<<32, q>>32, q<<32, q>>32]. */
 #define FP_REDUCE_STEP(t0, t1, t2, t3, t4, t5)                 \
