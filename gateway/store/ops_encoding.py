@@ -74,7 +74,17 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "path": op.path,
             }
         case NextSerial():
-            return {"op": "next_serial", "counter": op.counter, "name": op.name}
+            stamp_kind, stamp_key = op.stamp or (None, None)
+            return {
+                "op": "next_serial",
+                "counter": op.counter,
+                "name": op.name,
+                "prefix": op.prefix,
+                "width": op.width,
+                "kind": stamp_kind,
+                "key": stamp_key,
+                "path": op.path,
+            }
 
 
 def encode_document(sub: Submission) -> bytes:
@@ -99,5 +109,6 @@ def json_array(encoded: list[bytes]) -> str:
 
 def decode_result(raw: dict[str, Any]) -> OpsResult:
     if raw["ok"]:
-        return OpsResult(ok=True, values={k: int(v) for k, v in raw["values"].items()})
+        values = {k: v if isinstance(v, str) else int(v) for k, v in raw["values"].items()}
+        return OpsResult(ok=True, values=values)
     return OpsResult(ok=False, code=raw["code"], message=raw["message"], path=raw["path"])

@@ -181,6 +181,30 @@ async def test_next_serial_values_reach_the_sealer_and_increase(store: Store) ->
     assert seen == [("accepted", "OK")] * 3
 
 
+async def test_formatted_serial_is_padded_and_stamped_on_its_entity(
+    store: Store, sql: Sql
+) -> None:
+    k = key()
+    counter = f"c-{k}"
+    serial = NextSerial(counter, "entry_id", prefix="P2026", width=3, stamp=("decl", k))
+    assert await run_one(store, Create("decl", k, "accepted", "E1"), serial) == ("accepted", "OK")
+    assert await run_one(store, serial) == ("accepted", "OK")
+    stamped = await sql.fetchval(
+        "SELECT data->>'entry_id' FROM entities WHERE kind = 'decl' AND key = $1", k)
+    assert stamped == "P2026002"
+
+
+async def test_formatted_serial_fails_when_exhausted_or_its_entity_is_missing(
+    store: Store, sql: Sql
+) -> None:
+    k = key()
+    await sql.execute("INSERT INTO counters (counter, value) VALUES ($1, 999)", f"c-{k}")
+    full = NextSerial(f"c-{k}", "n", width=3)
+    assert await run_one(store, full) == ("rejected", "RULE_VIOLATION")
+    orphan = NextSerial(f"d-{k}", "n", width=3, stamp=("decl", k))
+    assert await run_one(store, orphan) == ("rejected", "REFERENCE_UNKNOWN")
+
+
 async def test_entity_reads_and_change_notices(store: Store) -> None:
     k = key()
     notices = await store.listen_entities()
