@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -101,8 +100,8 @@ def main() -> None:
     customs = onboarding.enterprise("department", department_kind="customs")
     card = onboarding.card(trader, "legal")
 
-    def corpus(doc_type: str, body: Callable[[], dict[str, Any]]) -> list[bytes]:
-        return [card.document(doc_type, trader, body()) for _ in range(args.n)]
+    def corpus(doc_type: str, body: dict[str, Any]) -> list[bytes]:
+        return [card.document(doc_type, trader, body) for _ in range(args.n)]
 
     declaration = example_declaration(args.items, consignor=trader, customs_office=customs)
     sign = {"district": "2200", "customs_office": customs}
@@ -111,7 +110,7 @@ def main() -> None:
     for _ in range(args.rounds):
         for kind, doc_type, body in (("plain", "paperless.sign", sign),
                                      ("realistic", "dec.declaration", declaration)):
-            envelopes = corpus(doc_type, lambda body=body: body)
+            envelopes = corpus(doc_type, body)
             sizes[kind] = len(envelopes[0])
             seconds[kind] += post_all(args.url, envelopes, args.batch, args.threads)
     rates = {kind: args.n * args.rounds / spent for kind, spent in seconds.items()}
