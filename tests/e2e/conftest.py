@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from gateway.platform import init_home
 from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
 
 
@@ -34,7 +36,10 @@ def gateway_database(database_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory, gateway_database: str) -> Iterator[Gateway]:
-    running = start_gateway(tmp_path_factory.mktemp("gateway"), gateway_database)
+    tmp = tmp_path_factory.mktemp("gateway")
+    # A CA that started a month ago can issue cards that have already expired.
+    init_home(tmp / "home", ca_since=datetime.now(UTC).replace(microsecond=0) - timedelta(days=30))
+    running = start_gateway(tmp, gateway_database)
     try:
         yield running
     finally:
