@@ -59,3 +59,15 @@ def tight_gateway(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) ->
         yield running
     finally:
         stop_gateway(running)
+
+
+@pytest.fixture(scope="session")
+def twin_gateway(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) -> Iterator[Gateway]:
+    """A second process with two workers on the same database and home."""
+    tmp: Path = tmp_path_factory.mktemp("twin")
+    (tmp / "home").symlink_to(gateway.home)
+    running = start_gateway(tmp, gateway.database_url, workers=2)
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
