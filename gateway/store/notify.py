@@ -26,6 +26,7 @@ SUBSCRIBER_BUFFER = 4096
 # at once and "*" makes subscribers re-read everything.
 KEEPALIVE_S = 0.5
 LOST_AFTER_S = 1.0
+APPLICATION_NAME = "eport-listen"  # names the LISTEN session in pg_stat_activity
 
 Forward = Callable[[str, str], None]
 
@@ -35,7 +36,8 @@ async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
 
     ``timeout`` bounds connecting; a keepalive slower than LOST_AFTER_S counts as lost.
     """
-    conn = await asyncpg.connect(url, timeout=timeout)
+    conn = await asyncpg.connect(url, timeout=timeout,
+                                 server_settings={"application_name": APPLICATION_NAME})
     try:
         for channel in (FEED, ENTITIES):
             await conn.add_listener(channel, lambda _c, _pid, ch, payload: forward(ch, payload))
