@@ -14,6 +14,7 @@ process; each request signs a fresh CRL (thisUpdate now, nextUpdate a day later)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ REVOCATION_REASONS: dict[str, RevocationReason] = {
     "cancelled": RevocationReason.CESSATION_OF_OPERATION,
     "renewed": RevocationReason.SUPERSEDED,
 }
+HEX = re.compile(r"[0-9a-f]{1,40}")
 LINKS = ("renewed_from", "renewed_to", "reissued_from", "reissued_to", "revoked_at")
 
 
@@ -63,7 +65,8 @@ async def revocation_list(store: Store, ca: CertificateAuthority, now: datetime)
     ended = await store.entities_in("card", tuple(REVOCATION_REASONS))
     number = await store.next_counter("crl_number")
     this_update = now.replace(microsecond=0)
-    revoked = [revoked_entry(card, this_update) for card in ended]
+    # Card keys are certificate serials (hex); anything else names no certificate.
+    revoked = [revoked_entry(card, this_update) for card in ended if HEX.fullmatch(card.key)]
     return ca.issue_crl(revoked, number=number, this_update=this_update).der
 
 

@@ -95,6 +95,7 @@ class Platform:
         admin = self.admin
         await store.ensure_entity("card", admin.serial_hex, "active", self.code, {
             "enterprise": self.code, "kind": "department", "holder": admin.subject.common_name,
+            "card_no": admin.serial_hex,
             "public_key": public_key_to_hex(admin.public_key),
             "not_before": admin.not_before.isoformat(), "not_after": admin.not_after.isoformat(),
             "grants": [], "certificate": admin.pem.decode("ascii"),

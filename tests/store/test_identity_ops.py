@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import trio
 
 from gateway.store import Store
+from gateway.store.migrator import migrate, shipped_migrations
 from routing.ops import Create, Derive, EditList, Op, Transition, TransitionAll
 
-from .helpers import Sql, enterprise, submission
+from .helpers import Sql, enterprise, fresh_database, submission
 
 
 async def run(store: Store, *ops: Op) -> tuple[str, str]:
@@ -93,3 +96,33 @@ async def test_concurrent_grants_are_never_lost(store: Store) -> None:
             nursery.start_soon(grant, name)
     found = await store.entity("card", card)
     assert found is not None and found.data["grants"] == sorted(subsystems)
+
+
+async def test_migration_0003_opens_legal_card_slots_for_earlier_enterprises(sql: Sql) -> None:
+    async with fresh_database(sql) as url:
+        early = Sql(url)
+        try:
+            older = [m for m in shipped_migrations() if m.version < 3]
+            await early.run(lambda conn: migrate(conn, older))
+            await early.execute(SEED)
+            await early.run(lambda conn: migrate(conn))
+            rows = await early.fetch("SELECT key, state, data FROM entities"
+                                     " WHERE kind = 'legal_card' ORDER BY key")
+        finally:
+            await early.aclose()
+    assert [(r["key"], r["state"], json.loads(r["data"])) for r in rows] == [
+        ("E-ENDED", "vacant", {"cert": None}), ("E-HELD", "active", {"cert": "c1"}),
+        ("E-NEW", "vacant", {"cert": None})]
+
+
+SEED = """
+INSERT INTO entities (kind, key, state, owner, data, created_by, updated_by, updated_at)
+VALUES ('enterprise', 'E-NEW', 'active', 'E-NEW', '{"type": "trader"}', 'x', 'x', now()),
+       ('enterprise', 'E-DEPT', 'active', 'E-DEPT', '{"type": "department"}', 'x', 'x', now()),
+       ('enterprise', 'E-HELD', 'active', 'E-HELD', '{"type": "broker"}', 'x', 'x', now()),
+       ('enterprise', 'E-ENDED', 'active', 'E-ENDED', '{"type": "trader"}', 'x', 'x', now()),
+       ('legal_card', 'E-HELD', 'active', 'E-HELD', '{"cert": "c1"}', 'x', 'x', now()),
+       ('legal_card', 'E-ENDED', 'active', 'E-ENDED', '{"cert": "c2"}', 'x', 'x', now()),
+       ('card', 'c1', 'active', 'E-HELD', '{}', 'x', 'x', now()),
+       ('card', 'c2', 'voided', 'E-ENDED', '{}', 'x', 'x', now())
+"""

@@ -6,6 +6,20 @@
 
 CREATE INDEX entities_kind_owner ON entities (kind, owner);
 
+-- Legal-card slots (routing/subsystems/identity/onboarding.py): registration now
+-- opens one 'vacant'; enterprises registered before get theirs here, and a slot
+-- whose legal card has ended is vacant again.
+INSERT INTO entities (kind, key, state, owner, data, created_by, updated_by, updated_at)
+SELECT 'legal_card', e.key, 'vacant', e.key, '{"cert": null}', 'migration/0003', 'migration/0003', now()
+FROM entities e
+WHERE e.kind = 'enterprise' AND e.state = 'active' AND e.data->>'type' <> 'department'
+ON CONFLICT DO NOTHING;
+UPDATE entities slot SET state = 'vacant', data = '{"cert": null}', updated_by = 'migration/0003',
+       updated_at = now(), version = slot.version + 1
+FROM entities card
+WHERE slot.kind = 'legal_card' AND slot.state = 'active'
+  AND card.kind = 'card' AND card.key = slot.data->>'cert' AND card.state IN ('voided', 'cancelled');
+
 CREATE FUNCTION eport_transition_all(op jsonb, doc_ref text, sender text, doc_id text, received timestamptz)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
