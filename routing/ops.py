@@ -13,23 +13,24 @@ agreements, bills...), keyed by (kind, key), with a JSON ``data`` object and an
 ``owner`` enterprise. Ledgers are balances keyed by (ledger, key), changed only
 through Open/Debit/Credit; every change is a history row naming the document.
 
-    op           fails with               when
-    Create       STATE_CONFLICT           (kind, key) exists already
-    Transition   REFERENCE_UNKNOWN        (kind, key) does not exist
-                 STATE_CONFLICT           its state is not in from_states
-    TransitionAll never                   moves every entity of kind (of owner, data matching
-                                          `where`) whose state is in from_states; none is fine
-    Derive       REFERENCE_UNKNOWN        (kind, source) does not exist
-                 STATE_CONFLICT           (kind, key) exists already
-    EditList     REFERENCE_UNKNOWN        (kind, key) does not exist
-                 STATE_CONFLICT           its state is not in states
-    Require      op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
-                 by default)              state in states and data matching `where`
-    Open         STATE_CONFLICT           (ledger, key) exists already
-    Debit        REFERENCE_UNKNOWN        (ledger, key) does not exist
-                 LEDGER_INSUFFICIENT      balance < amount
-    Credit       REFERENCE_UNKNOWN        (ledger, key) does not exist
-    NextSerial   never                    returns the next value of a counter as result[name]
+    op             fails with               when
+    Create         STATE_CONFLICT           (kind, key) exists already
+    Transition     REFERENCE_UNKNOWN        (kind, key) does not exist
+                   STATE_CONFLICT           its state is not in from_states
+    TransitionAll  never                    (moves every entity of kind, of owner, with data
+                                            matching `where`, whose state is in from_states;
+                                            matching none is fine)
+    Derive         REFERENCE_UNKNOWN        (kind, source) does not exist
+                   STATE_CONFLICT           (kind, key) exists already
+    EditList       REFERENCE_UNKNOWN        (kind, key) does not exist
+                   STATE_CONFLICT           its state is not in states
+    Require        op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
+                   by default)              state in states and data matching `where`
+    Open           STATE_CONFLICT           (ledger, key) exists already
+    Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
+                   LEDGER_INSUFFICIENT      balance < amount
+    Credit         REFERENCE_UNKNOWN        (ledger, key) does not exist
+    NextSerial     never                    returns the next value of a counter as result[name]
 """
 
 from __future__ import annotations

@@ -83,7 +83,8 @@ class CardIssue(msgspec.Struct, forbid_unknown_fields=True):
     holder: Name
     public_key: PublicKeyHex
     days: Days = 730
-    # Rights only a legal card's grants add to; subsystems outside them are ignored.
+    # First grants of an operator or declarant card; what its enterprise has no
+    # business right to is ignored (routing/rights.py).
     grants: list[GrantName] = []
     # Default: the time of receipt. Signed only by the platform (a backdated or
     # post-dated certificate, e.g. a card prepared for a start date).
