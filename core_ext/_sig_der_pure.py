@@ -22,7 +22,7 @@ def _encode_integer(value: bytes) -> bytes:
 
 def encode(raw: bytes) -> bytes:
     """DER-encode a raw 64-byte r||s signature."""
-    raw = bytes(raw)
+    raw = bytes(memoryview(raw))
     if len(raw) != 64:
         raise ValueError("a raw SM2 signature is exactly 64 bytes")
     content = _encode_integer(raw[:32]) + _encode_integer(raw[32:])
@@ -48,7 +48,7 @@ def _decode_integer(der: bytes, offset: int) -> tuple[bytes, int]:
 
 def decode(der: bytes) -> bytes:
     """Parse a strict-DER signature into raw 64-byte r||s; ValueError if not strict DER."""
-    der = bytes(der)
+    der = bytes(memoryview(der))
     if len(der) < 2 or der[0] != _SEQUENCE or der[1] != len(der) - 2 or der[1] >= 0x80:
         raise ValueError("expected a short-form DER SEQUENCE spanning the whole input")
     r, offset = _decode_integer(der, 2)

@@ -5,9 +5,11 @@ from libc.stdint cimport uint8_t, uint64_t
 
 cdef extern from "sm2_verify.h" nogil:
     ctypedef uint64_t u256[4]
+    ctypedef struct sm2_key_table:
+        pass
     ctypedef struct sm2_key:
         uint8_t xy[64]
-        int has_table
+        sm2_key_table *table
     ctypedef struct sm2_job:
         const uint8_t *key_bytes
         size_t key_len
@@ -23,7 +25,7 @@ cdef extern from "sm2_verify.h" nogil:
         SM2_DER_MAX
     int sm2_g_table_init()
     int sm2_key_parse(sm2_key *key, const uint8_t *data, size_t length)
-    void sm2_key_table_build_for(sm2_key *key)
+    int sm2_key_table_build_for(sm2_key *key)
     int sm2_job_run(const sm2_job *job)
     void sm2_za(uint8_t *out, const uint8_t *uid, size_t uid_len, const uint8_t *xy)
     int sm2_sig_from_der(const uint8_t *der, size_t length, uint8_t *raw)

@@ -111,16 +111,21 @@ class Ingest:
         reasons = await self._verifier.verify([item for _, item in admitted])
         firsts: dict[tuple[str, str], tuple[int, Admitted]] = {}
         repeats: list[tuple[int, Admitted, int, Admitted]] = []
-        async with trio.open_nursery() as nursery:
-            for (index, item), reason in zip(admitted, reasons, strict=True):
-                key = (item.framed.sender, item.framed.doc_id)
-                if reason is not None:
-                    answers[index] = problem_answer(
-                        SignatureInvalid(f"signature does not verify ({reason})"))
-                elif key in firsts:
-                    repeats.append((index, item, *firsts[key]))
-                else:
-                    firsts[key] = (index, item)
+        for (index, item), reason in zip(admitted, reasons, strict=True):
+            key = (item.framed.sender, item.framed.doc_id)
+            if reason is not None:
+                answers[index] = problem_answer(
+                    SignatureInvalid(f"signature does not verify ({reason})"))
+            elif key in firsts:
+                repeats.append((index, item, *firsts[key]))
+            else:
+                firsts[key] = (index, item)
+        if len(firsts) == 1:  # the common single document: no task to spawn
+            (index, item), = firsts.values()
+            await self._commit(item, index, answers)
+        elif firsts:
+            async with trio.open_nursery() as nursery:
+                for index, item in firsts.values():
                     nursery.start_soon(self._commit, item, index, answers)
         for index, item, first_index, first in repeats:
             answers[index] = repeat_answer(item, first, answers[first_index])

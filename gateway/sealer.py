@@ -43,12 +43,13 @@ class Sealer:
             message=message, path=path, ref=ref, seq=seqs[sub.sender], **common,
         ))
         events: list[tuple[str, bytes]] = []
+        # Serials assigned in the commit (an entry number) belong in the events too.
         event = verdict.event
         if result.ok and event is not None:
             for recipient in event.recipients:
                 events.append((recipient, self.sign(ReceiptBody(
                     doc_id=event.doc_id, sender=event.sender, type=event.doc_type,
-                    status="event", code="OK", message="", ref=event.ref,
+                    status="event", code="OK", message="", ref={**event.ref, **result.values},
                     seq=seqs[recipient], **common,
                 ))))
         return Sealed(receipt=receipt, events=tuple(events), status=status, code=code)

@@ -1,10 +1,10 @@
 """Step 3 off the event loop: signatures verified in batches on worker threads.
 
-Concurrent requests hand their documents to one collector; it drains whatever
-is waiting (up to ``max_batch``) and verifies it with ``sm2.verify_batch``,
-which releases the GIL, on at most ``threads`` threads at once. A single
-request therefore pays one thread hop per batch, not per document, and both
-cores verify while the event loop keeps serving.
+Requests with more than a couple of documents hand them to one collector; it
+drains whatever is waiting (up to ``max_batch``) and verifies it with
+``sm2.verify_batch``, which releases the GIL, on at most ``threads`` threads at
+once: one thread hop per batch, not per document, and both cores verify while
+the event loop keeps serving. One or two signatures are verified inline.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def _verify_all(items: Sequence[Admitted]) -> list[str | None]:
     return reasons
 
 
+INLINE_MAX = 2
+
+
 class Verifier:
     def __init__(self, threads: int = 2, max_batch: int = 256) -> None:
         self._slots = trio.Semaphore(threads)
@@ -53,6 +56,10 @@ class Verifier:
         """Reason each signature failed, or None where it verified, in order."""
         if not items:
             return []
+        if len(items) <= INLINE_MAX:
+            # One or two signatures cost less than the hop to a thread and back; the
+            # event loop pauses for them, and more workers use more cores instead.
+            return _verify_all(items)
         job = _Job(items)
         self._send.send_nowait(job)
         await job.done.wait()

@@ -30,7 +30,9 @@ through Open/Debit/Credit; every change is a history row naming the document.
     Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
                    LEDGER_INSUFFICIENT      balance < amount
     Credit         REFERENCE_UNKNOWN        (ledger, key) does not exist
-    NextSerial     never                    returns the next value of a counter as result[name]
+    NextSerial     REFERENCE_UNKNOWN        its ``stamp`` entity does not exist
+                   RULE_VIOLATION           the value outgrew ``width`` digits
+                   (otherwise returns the next value of a counter as result[name])
 """
 
 from __future__ import annotations
@@ -152,8 +154,20 @@ class Credit:
 
 @dataclass(frozen=True, slots=True)
 class NextSerial:
+    """The next value (1, 2, ...) of ``counter``, as ``result[name]``.
+
+    With ``width`` the value is text: ``prefix`` followed by the number zero-padded
+    to ``width`` digits (an identifier such as an entry number, which must never
+    lose a digit). With ``stamp`` (kind, key) the value is also written into that
+    entity's data under ``name``, in the same commit, so the entity carries it.
+    """
+
     counter: str
     name: str
+    prefix: str = ""
+    width: int = 0
+    stamp: tuple[str, str] | None = None
+    path: str = "$"
 
 
 Op = (Create | Transition | TransitionAll | Derive | EditList | Require | Open | Debit | Credit

@@ -1,32 +1,28 @@
-"""Session-wide PostgreSQL for the tests.
+"""Session-wide fixtures.
 
-With ``EPORT_TEST_DATABASE_URL`` set (a server you run), the session creates a
-fresh database ``eport_test_<random>`` there and drops it at the end. Without
-it, the session starts one embedded pgserver in a temporary directory.
+PostgreSQL: with ``EPORT_TEST_DATABASE_URL`` set (a server you run), the session
+creates a fresh database ``eport_test_<random>`` there and drops it at the end.
+Without it, the session starts one embedded pgserver in a temporary directory.
+
+SM2/SM3: fixtures run the crypto tests against both implementations. The
+compiled extensions are expected to be built; a missing one fails the tests
+unless EPORT_ALLOW_PURE=1 (then only the pure twins run).
 """
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from types import ModuleType
 
-import asyncpg
 import pytest
 
-
-async def _admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+from tests.databases import scratch_database
 
 
 @contextmanager
@@ -54,12 +50,8 @@ def pg_dir() -> Iterator[Path]:
 def database_url() -> Iterator[str]:
     server_url = os.environ.get("EPORT_TEST_DATABASE_URL")
     if server_url:
-        name = f"eport_test_{secrets.token_hex(6)}"
-        asyncio.run(_admin(server_url, f"CREATE DATABASE {name}"))
-        try:
-            yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-        finally:
-            asyncio.run(_admin(server_url, f"DROP DATABASE {name} WITH (FORCE)"))
+        with scratch_database(server_url, "eport_test") as url:
+            yield url
     else:
         from pgserver import get_server
 
@@ -69,3 +61,36 @@ def database_url() -> Iterator[str]:
                 yield server.get_uri()
             finally:
                 server.cleanup()
+
+ALLOW_PURE = os.environ.get("EPORT_ALLOW_PURE") == "1"
+
+
+def _implementation(name: str, kind: str) -> ModuleType:
+    if kind == "pure":
+        return importlib.import_module(f"core_ext.{name}_pure")
+    try:
+        return importlib.import_module(f"core_ext.{name}")
+    except ImportError:
+        if ALLOW_PURE:
+            pytest.skip(f"core_ext.{name} is not built and EPORT_ALLOW_PURE=1")
+        pytest.fail(f"core_ext.{name} is not built (set EPORT_ALLOW_PURE=1 to allow that)")
+
+
+@pytest.fixture(params=["compiled", "pure"])
+def sm3_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return _implementation("_sm3", request.param)
+
+
+@pytest.fixture(params=["compiled", "pure"])
+def sm2_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return _implementation("_sm2", request.param)
+
+
+@pytest.fixture
+def sm2_compiled() -> ModuleType:
+    return _implementation("_sm2", "compiled")
+
+
+@pytest.fixture
+def sm3_compiled() -> ModuleType:
+    return _implementation("_sm3", "compiled")

@@ -1,12 +1,15 @@
-"""The benchmark runner: the crypto benchmark's JSON shape, and the baseline rule.
+"""The benchmark runner: every benchmark's JSON shape, and the baseline rule.
 
-One real `python -m bench --quick crypto` run (a few seconds: openssl speed needs
-whole seconds) checks the shape end to end; the comparison and exit-code logic run
-on synthetic results, so they are tested whether or not core_ext.sm2 is built yet.
+One real `python -m bench --quick` run (about 10 s on 2 idle cores: openssl speed
+needs whole seconds, the store benchmark starts an embedded PostgreSQL unless
+EPORT_TEST_DATABASE_URL names a server) checks every benchmark's output end to end;
+the comparison and exit-code logic run on synthetic results, so they are tested
+whether or not core_ext.sm2 is built yet.
 """
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +23,21 @@ from bench.result import Metric, metric
 from core_ext import sm2
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every metric of these is always measured: they need nothing beyond the project's
+# own dependencies (crypto's references may be missing and are then skipped).
+ALWAYS_MEASURED = ("fields", "pipeline", "store")
 
 
 @pytest.fixture(scope="module")
-def quick_crypto(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def quick_suite(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     directory = tmp_path_factory.mktemp("bench")
+    environment = dict(os.environ)
+    if os.environ.get("EPORT_TEST_DATABASE_URL"):
+        environment["EPORT_BENCH_DATABASE_URL"] = os.environ["EPORT_TEST_DATABASE_URL"]
     finished = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "crypto", "--results-dir", str(directory),
+        [sys.executable, "-m", "bench", "--quick", "--results-dir", str(directory),
          "--baseline", str(directory / "none.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert finished.returncode == 0, finished.stdout + finished.stderr
     (record,) = directory.glob("*.json")
@@ -37,26 +46,43 @@ def quick_crypto(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return document
 
 
-def test_quick_crypto_reports_every_metric_in_the_agreed_shape(
-    quick_crypto: dict[str, Any],
+@pytest.mark.parametrize("name", sorted(runner.discover()))
+def test_every_benchmark_reports_its_metrics_in_the_agreed_shape(
+    quick_suite: dict[str, Any], name: str
 ) -> None:
-    crypto = quick_crypto["benchmarks"]["crypto"]
-    assert quick_crypto["quick"] is True and quick_crypto["failures"] == {}
-    assert crypto["bench"] == "crypto" and crypto["machine"]["cpus"] >= 1
-    assert list(crypto["results"]) == [spec.name for spec in SPECS]
-    for name, entry in crypto["results"].items():
-        assert set(Metric.__required_keys__) <= entry.keys(), name
+    assert quick_suite["quick"] is True and quick_suite["failures"] == {}
+    document = quick_suite["benchmarks"][name]
+    assert document["bench"] == name and document["machine"]["cpus"] >= 1
+    assert document["results"], name
+    for metric_name, entry in document["results"].items():
+        assert set(Metric.__required_keys__) <= entry.keys(), metric_name
         if entry["ratio"] is None:
-            assert entry["skipped"], name
+            assert entry["skipped"] and name not in ALWAYS_MEASURED, metric_name
         else:
             assert math.isclose(entry["ratio"], entry["value"] / entry["reference_value"])
-        assert f"crypto.{name} " in quick_crypto["stdout"]  # a row of the printed table
+        assert f"{name}.{metric_name} " in quick_suite["stdout"]  # a row of the printed table
+
+
+def test_quick_crypto_reports_every_metric(quick_suite: dict[str, Any]) -> None:
+    assert list(quick_suite["benchmarks"]["crypto"]["results"]) == [spec.name for spec in SPECS]
+
+
+def test_quick_store_reports_each_caller_count_and_the_target(
+    quick_suite: dict[str, Any],
+) -> None:
+    results = quick_suite["benchmarks"]["store"]["results"]
+    assert list(results) == [
+        "group_commit_1_caller/raw_copy",
+        "group_commit_64_callers/raw_copy",
+        "group_commit_1024_callers/raw_copy",
+    ]
+    assert results["group_commit_1024_callers/raw_copy"]["target"] == 0.5
 
 
 def test_quick_crypto_records_the_implementation_and_the_cross_check(
-    quick_crypto: dict[str, Any],
+    quick_suite: dict[str, Any],
 ) -> None:
-    crypto = quick_crypto["benchmarks"]["crypto"]
+    crypto = quick_suite["benchmarks"]["crypto"]
     assert crypto["implementation"]["compiled"] is sm2.COMPILED
     if crypto["references"]["bouncycastle"] != "skipped":
         assert crypto["checks"]["bouncycastle_accepts_peer"] is True
@@ -164,6 +190,11 @@ def test_a_malformed_baseline_is_refused(tmp_path: Path, text: str) -> None:
         baseline.load(tmp_path / "baseline.json")
 
 
-def test_the_committed_baseline_loads_and_crypto_is_discovered() -> None:
+def test_the_committed_baseline_loads_and_every_benchmark_is_discovered() -> None:
     assert baseline.load(runner.BENCH_DIR / "baseline.json").tolerance == 0.25
-    assert runner.discover()["crypto"] == "bench.crypto.run"
+    assert runner.discover() == {
+        "crypto": "bench.crypto.run",
+        "fields": "bench.fields.bench_fields",
+        "pipeline": "bench.pipeline.run",
+        "store": "bench.store.bench_store",
+    }

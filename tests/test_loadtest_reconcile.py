@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from loadtest.reconcile import reconcile
-
-
-async def _execute(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+from tests.databases import scratch_database
 
 
 @pytest.fixture
 def scratch_url(database_url: str) -> Iterator[str]:
     """A database of its own: the session database has the gateway's real tables."""
-    name = f"eport_reconcile_{secrets.token_hex(6)}"
-    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+    with scratch_database(database_url, "eport_reconcile") as url:
+        yield url
 
 
 async def _fill(database_url: str, now: datetime) -> None:

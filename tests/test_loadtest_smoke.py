@@ -7,17 +7,13 @@ LOADTEST_SMOKE_N (default 24).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from loadtest.baselines.launch import echo_server
@@ -30,6 +26,7 @@ from loadtest.roster import members, offline_roster
 from loadtest.run import RunPlan, run
 from loadtest.transport import DRIVERS, DriverName
 from routing.subsystems import REGISTRY
+from tests.databases import scratch_database
 from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
 
 N = int(os.environ.get("LOADTEST_SMOKE_N", "24"))
@@ -46,25 +43,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return Corpus.load(out)
 
 
-async def _execute(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Gateway]:
-    name = f"eport_loadtest_{secrets.token_hex(6)}"
-    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
-    running = start_gateway(tmp_path_factory.mktemp("gateway"),
-                            urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")))
-    try:
-        yield running
-    finally:
-        stop_gateway(running)
-        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+    with scratch_database(database_url, "eport_loadtest") as url:
+        running = start_gateway(tmp_path_factory.mktemp("gateway"), url)
+        try:
+            yield running
+        finally:
+            stop_gateway(running)
 
 
 @pytest.mark.parametrize("driver", DRIVERS)

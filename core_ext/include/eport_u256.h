@@ -16,12 +16,6 @@
 typedef unsigned __int128 u128;
 typedef uint64_t u256[4];
 
-typedef struct {
-    u256 m;      /* the modulus */
-    uint64_t n0; /* -m^-1 mod 2^64 */
-    u256 rr;     /* R^2 mod m: multiplying by it enters the Montgomery domain */
-} mont_ctx;
-
 static inline void u256_from_be(u256 r, const uint8_t in[32]) {
     for (int i = 0; i < 4; i++) {
         uint64_t limb = 0;

@@ -3,7 +3,8 @@
  *         sm2_fp.h, specialised to the shape of p);
  *   sc_*  integers mod the group order n (plain form in and out; Montgomery only
  *         inside sc_mul).
- * Constants were computed with Python integers (see tests/test_sm2_field.py).
+ * Constants were computed with Python integers; tests/test_sm2_constants.py
+ * recomputes every one of them from the headers.
  */
 #ifndef SM2_FIELD_H
 #define SM2_FIELD_H

@@ -12,30 +12,38 @@
 
 #include "eport_u256.h"
 
+/* The field operations are the inner loop of everything: always inline them
+ * (left to itself, gcc keeps fe_mul out of line in the large Cython unit). */
+#if defined(__GNUC__)
+#define FP_INLINE static inline __attribute__((always_inline))
+#else
+#define FP_INLINE static inline
+#endif
+
 /* Add and subtract with carry. On x86-64 the intrinsics become adc/sbb chains; the
  * result goes through a local so the limbs themselves never have their address
  * taken (which made some translation units keep them in memory). */
 #if defined(__x86_64__)
 #include <x86intrin.h>
-static inline uint8_t fp_adc(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
+FP_INLINE uint8_t fp_adc(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
     unsigned long long result;
     c = _addcarry_u64(c, a, b, &result);
     *out = result;
     return c;
 }
-static inline uint8_t fp_sbb(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
+FP_INLINE uint8_t fp_sbb(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
     unsigned long long result;
     c = _subborrow_u64(c, a, b, &result);
     *out = result;
     return c;
 }
 #else
-static inline uint8_t fp_adc(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
+FP_INLINE uint8_t fp_adc(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
     u128 s = (u128)a + b + c;
     *out = (uint64_t)s;
     return (uint8_t)(s >> 64);
 }
-static inline uint8_t fp_sbb(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
+FP_INLINE uint8_t fp_sbb(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
     u128 d = (u128)a - b - c;
     *out = (uint64_t)d;
     return (uint8_t)((d >> 64) & 1);
@@ -51,7 +59,7 @@ static inline uint8_t fp_sbb(uint8_t c, uint64_t a, uint64_t b, uint64_t *out) {
 
 /* r = (top:t0..t3) mod p for a value < 2p: subtract p, and add it back if that
  * went negative (a masked addition: compilers keep it branch-free and scalar). */
-static inline void fp_final_sub(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+FP_INLINE void fp_final_sub(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
                                 uint64_t top) {
     uint8_t b = SBB(0, t0, FP0, &t0);
     b = SBB(b, t1, FP1, &t1);
@@ -65,7 +73,7 @@ static inline void fp_final_sub(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, u
     (void)ADC(c, t3, FP3 & mask, &r[3]);
 }
 
-static inline void fe_add(u256 r, const u256 a, const u256 b) {
+FP_INLINE void fe_add(u256 r, const u256 a, const u256 b) {
     uint64_t t0, t1, t2, t3;
     uint8_t c = ADC(0, a[0], b[0], &t0);
     c = ADC(c, a[1], b[1], &t1);
@@ -74,7 +82,7 @@ static inline void fe_add(u256 r, const u256 a, const u256 b) {
     fp_final_sub(r, t0, t1, t2, t3, c);
 }
 
-static inline void fe_sub(u256 r, const u256 a, const u256 b) {
+FP_INLINE void fe_sub(u256 r, const u256 a, const u256 b) {
     uint64_t t0, t1, t2, t3;
     uint8_t c = SBB(0, a[0], b[0], &t0);
     c = SBB(c, a[1], b[1], &t1);
@@ -85,6 +93,19 @@ static inline void fe_sub(u256 r, const u256 a, const u256 b) {
     c = ADC(c, t1, FP1 & mask, &r[1]);
     c = ADC(c, t2, FP2 & mask, &r[2]);
     (void)ADC(c, t3, FP3 & mask, &r[3]);
+}
+
+/* r = a / 2 mod p: add p if a is odd (masked), then shift the 257-bit sum right. */
+FP_INLINE void fe_half(u256 r, const u256 a) {
+    uint64_t mask = 0 - (a[0] & 1), t0, t1, t2, t3;
+    uint8_t c = ADC(0, a[0], FP0 & mask, &t0);
+    c = ADC(c, a[1], FP1 & mask, &t1);
+    c = ADC(c, a[2], FP2 & mask, &t2);
+    c = ADC(c, a[3], FP3 & mask, &t3);
+    r[0] = (t0 >> 1) | (t1 << 63);
+    r[1] = (t1 >> 1) | (t2 << 63);
+    r[2] = (t2 >> 1) | (t3 << 63);
+    r[3] = (t3 >> 1) | ((uint64_t)c << 63);
 }
 
 /* One Montgomery step on (t4:t3..t0) with t5 the limb above: drop t0 = q and add
@@ -105,7 +126,7 @@ static inline void fe_sub(u256 r, const u256 a, const u256 b) {
 
 /* r = (t7..t0) / R mod p for a 512-bit t < p R: four reduction steps over the low
  * half leave L / R mod p (< p + 1), then the high half is added: H + L/R < 2p. */
-static inline void fp_reduce(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+FP_INLINE void fp_reduce(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
                              uint64_t t4, uint64_t t5, uint64_t t6, uint64_t t7) {
     uint64_t z = 0;
     FP_REDUCE_STEP(t0, t1, t2, t3, z, z);
@@ -137,7 +158,7 @@ static inline void fp_reduce(u256 r, uint64_t t0, uint64_t t1, uint64_t t2, uint
 
 /* r = a b / R mod p: the 512-bit product by columns (independent multiplies), then
  * the reduction. */
-static inline void fe_mul(u256 r, const u256 a, const u256 b) {
+FP_INLINE void fe_mul(u256 r, const u256 a, const u256 b) {
     uint64_t t0, t1, t2, t3, t4, t5, c0 = 0, c1 = 0, c2 = 0;
     FP_MAC(a[0], b[0]);
     FP_COLUMN_DONE(t0);
@@ -156,7 +177,7 @@ static inline void fe_mul(u256 r, const u256 a, const u256 b) {
 }
 
 /* r = a^2 / R mod p: each cross product once, doubled, plus the squares. */
-static inline void fe_sqr(u256 r, const u256 a) {
+FP_INLINE void fe_sqr(u256 r, const u256 a) {
     u128 m01 = (u128)a[0] * a[1], m02 = (u128)a[0] * a[2], m03 = (u128)a[0] * a[3];
     u128 m12 = (u128)a[1] * a[2], m13 = (u128)a[1] * a[3], m23 = (u128)a[2] * a[3];
     uint64_t t1, t2, t3, t4, t5, t6, t7;

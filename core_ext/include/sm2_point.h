@@ -1,6 +1,6 @@
 /* Points of the SM2 curve y^2 = x^3 - 3x + b over GF(p), coordinates in the
  * Montgomery domain. Jacobian (X, Y, Z) stands for (X/Z^2, Y/Z^3); Z = 0 is the
- * point at infinity. Formulas: dbl-2001-b (a = -3), madd-2007-bl, add-2007-bl
+ * point at infinity. Formulas: dbl-2004-hmv (a = -3), madd-2007-bl, add-2007-bl
  * from the Explicit-Formulas Database.
  *
  * The *_vartime functions branch on the special cases (equal points, infinity)
@@ -25,31 +25,27 @@ static inline void jp_from_affine(jpoint *r, const apoint *a) {
 }
 
 static inline void jp_double(jpoint *r, const jpoint *a) {
-    u256 delta, gamma, beta, alpha, t, u;
-    fe_sqr(delta, a->z);
-    fe_sqr(gamma, a->y);
-    fe_mul(beta, a->x, gamma);
-    fe_sub(t, a->x, delta);
-    fe_add(u, a->x, delta);
-    fe_mul(alpha, t, u);
-    fe_add(t, alpha, alpha);
-    fe_add(alpha, alpha, t);                  /* alpha = 3 (X - delta)(X + delta) */
-    fe_add(t, a->y, a->z);
-    fe_sqr(t, t);
-    fe_sub(t, t, gamma);
-    fe_sub(r->z, t, delta);                   /* Z3 = (Y + Z)^2 - gamma - delta */
-    fe_add(beta, beta, beta);
-    fe_add(beta, beta, beta);                 /* 4 beta */
-    fe_sqr(t, alpha);
-    fe_sub(t, t, beta);
-    fe_sub(r->x, t, beta);                    /* X3 = alpha^2 - 8 beta */
-    fe_sub(t, beta, r->x);
-    fe_mul(t, alpha, t);
-    fe_sqr(u, gamma);
-    fe_add(u, u, u);
-    fe_add(u, u, u);
-    fe_add(u, u, u);                          /* 8 gamma^2 */
-    fe_sub(r->y, t, u);                       /* Y3 = alpha (4 beta - X3) - 8 gamma^2 */
+    /* dbl-2004-hmv order of operations (as in OpenSSL's nistz256): 4M + 4S */
+    u256 s, zz, m, t, y4;
+    fe_add(s, a->y, a->y);                    /* S = 2Y */
+    fe_sqr(zz, a->z);
+    fe_sqr(s, s);                             /* S = 4Y^2 */
+    fe_mul(t, a->z, a->y);
+    fe_add(r->z, t, t);                       /* Z3 = 2YZ (Y, Z no longer needed) */
+    fe_add(m, a->x, zz);
+    fe_sub(zz, a->x, zz);
+    fe_sqr(y4, s);
+    fe_half(y4, y4);                          /* 8Y^4 */
+    fe_mul(m, m, zz);
+    fe_add(t, m, m);
+    fe_add(m, m, t);                          /* M = 3 (X + Z^2)(X - Z^2) */
+    fe_mul(s, s, a->x);                       /* S = 4XY^2 */
+    fe_add(t, s, s);
+    fe_sqr(r->x, m);
+    fe_sub(r->x, r->x, t);                    /* X3 = M^2 - 2S */
+    fe_sub(s, s, r->x);
+    fe_mul(s, s, m);
+    fe_sub(r->y, s, y4);                      /* Y3 = M (S - X3) - 8Y^4 */
 }
 
 /* r = a + b, b affine; r may alias a. Sets *h_zero when H = 0 (a = +-b or a at

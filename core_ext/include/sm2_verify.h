@@ -30,8 +30,7 @@ typedef struct {
     uint8_t xy[64];            /* X || Y, big-endian */
     apoint point;              /* Montgomery affine */
     uint8_t za_default[32];    /* Z_A for the default uid */
-    int has_table;
-    sm2_key_table table;       /* valid only if has_table */
+    sm2_key_table *table;      /* NULL until built (heap; the owner frees it) */
 } sm2_key;
 
 static const uint8_t SM2_DEFAULT_UID[16] = "1234567812345678";
@@ -76,14 +75,17 @@ static int sm2_key_parse(sm2_key *key, const uint8_t *bytes, size_t len) {
     fe_to_mont(key->point.x, x);
     fe_to_mont(key->point.y, y);
     sm2_za(key->za_default, SM2_DEFAULT_UID, sizeof SM2_DEFAULT_UID, key->xy);
-    key->has_table = 0;
+    key->table = NULL;
     return SM2_OK;
 }
 
-/* Gives a parsed key its precomputed multiples (the cache's second sighting). */
-static void sm2_key_table_build_for(sm2_key *key) {
-    sm2_key_table_build(&key->table, &key->point);
-    key->has_table = 1;
+/* Gives a parsed key its precomputed multiples (the cache's second sighting);
+ * 0 if out of memory. The caller owns key->table afterwards. */
+static int sm2_key_table_build_for(sm2_key *key) {
+    key->table = malloc(sizeof *key->table);
+    if (!key->table) return 0;
+    sm2_key_table_build(key->table, &key->point);
+    return 1;
 }
 
 /* Raw 64 bytes or strict DER into (r, s); returns a reason. */
@@ -106,8 +108,8 @@ static int sm2_check_equation(const sm2_key *key, const u256 e, const u256 r, co
                               const u256 t) {
     jpoint sum, tp;
     sm2_mul_g_vartime(&sum, s);
-    if (key->has_table)
-        sm2_mul_table_vartime(&tp, &key->table, t);
+    if (key->table)
+        sm2_mul_table_vartime(&tp, key->table, t);
     else
         sm2_mul_fresh_vartime(&tp, &key->point, t);
     jp_add_vartime(&sum, &sum, &tp);

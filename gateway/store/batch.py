@@ -24,7 +24,13 @@ import asyncpg
 from gateway.store import queries
 from gateway.store.failures import CommitUnknown
 from gateway.store.model import OpsResult, Outcome, Sealed, Sealer, Submission
-from gateway.store.ops_encoding import decode_result, encode_document
+from gateway.store.ops_encoding import (
+    UNSTORABLE,
+    decode_result,
+    encode_document,
+    json_array,
+    storable,
+)
 
 Key = tuple[str, str]
 
@@ -132,9 +138,13 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
     with_ops = [sub for sub in new if sub.ops and sub.status == "accepted"]
     if not with_ops:
         return [_NO_OPS] * len(new)
-    documents = [encode_document(sub) for sub in with_ops]
-    raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, documents)
-    by_key = {sub.key: decode_result(r) for sub, r in zip(with_ops, raw, strict=True)}
+    encoded = {sub.key: encode_document(sub) for sub in with_ops}
+    by_key = {key: UNSTORABLE for key, data in encoded.items() if not storable(data)}
+    runnable = [sub for sub in with_ops if sub.key not in by_key]
+    if runnable:
+        payload = json_array([encoded[sub.key] for sub in runnable])
+        raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, payload)
+        by_key.update((sub.key, decode_result(r)) for sub, r in zip(runnable, raw, strict=True))
     return [by_key.get(sub.key, _NO_OPS) for sub in new]
 
 
@@ -164,46 +174,28 @@ async def _write_rows(
     feed = []
     for sub, seq, seal in zip(new, seqs, seals, strict=True):
         documents.append(
-            (
-                sub.sender,
-                sub.doc_id,
-                sub.doc_type,
-                sub.received_at,
-                sub.doc_bytes,
-                sub.sig,
-                sub.cert,
-                sub.doc_sm3,
-                seal.status,
-                seal.code,
-                seq[sub.sender],
-            )
-        )
-        feed.append(
-            (
-                sub.sender,
-                seq[sub.sender],
-                "receipt",
-                sub.sender,
-                sub.doc_id,
-                sub.received_at,
-                seal.receipt,
-            )
-        )
-        for enterprise, body in seal.events:
-            if enterprise == sub.sender or enterprise not in seq:
-                raise ValueError(f"sealer made an event for {enterprise!r}, not in notify")
-            feed.append(
-                (
-                    enterprise,
-                    seq[enterprise],
-                    "event",
-                    sub.sender,
-                    sub.doc_id,
-                    sub.received_at,
-                    body,
-                )
-            )
+            (sub.sender, sub.doc_id, sub.doc_type, sub.received_at, sub.doc_bytes, sub.sig,
+             sub.cert, sub.doc_sm3, seal.status, seal.code, seq[sub.sender])
+        )  # fmt: skip
+        feed.extend(_feed_rows(sub, seq, seal))
     await conn.copy_records_to_table(
         "documents", records=documents, columns=queries.DOCUMENT_COLUMNS
     )
     await conn.copy_records_to_table("feed", records=feed, columns=queries.FEED_COLUMNS)
+
+
+def _feed_rows(sub: Submission, seq: dict[str, int], seal: Sealed) -> list[tuple[Any, ...]]:
+    """The receipt for the sender and one event per notified enterprise that gets one."""
+    recipients = [e for e, _ in seal.events]
+    if len(set(recipients)) != len(recipients) or not set(recipients) <= set(sub.notify):
+        # One seq per notified enterprise was allocated; anything else is a sealer bug.
+        raise ValueError(f"sealer events {recipients} do not match notify {list(sub.notify)}")
+    rows: list[tuple[Any, ...]] = [
+        (sub.sender, seq[sub.sender], "receipt", sub.sender, sub.doc_id, sub.received_at,
+         seal.receipt)
+    ]  # fmt: skip
+    for enterprise, body in seal.events:
+        rows.append(
+            (enterprise, seq[enterprise], "event", sub.sender, sub.doc_id, sub.received_at, body)
+        )
+    return rows

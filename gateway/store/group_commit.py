@@ -10,12 +10,17 @@ Failures: a batch that failed transiently is retried with backoff until its
 earliest caller's deadline; a batch whose COMMIT was lost is retried with the
 receipts it had sealed, which lets the retry recognise its own commit instead
 of guessing. A caller that waited ``timeout`` gets ``Unavailable`` and its
-submission is dropped if it has not been sent yet.
+submission is dropped if it has not been sent yet. (If it had been sent, or a
+lost COMMIT could not be resolved in time, it may be stored after all: a
+resubmission then gets the identical stored receipt.) Deadlines are enforced by
+one reaper task rather than a cancel scope per caller: with a constant timeout
+they expire in arrival order, so the reaper only ever looks at the oldest.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +36,7 @@ Key = tuple[str, str]
 WriteBatch = Callable[[Sequence[Submission], Mapping[Key, bytes]], Awaitable[list[Outcome]]]
 
 RETRY_AFTER_S = 1.0
+REAP_INTERVAL_S = 0.05
 FIRST_BACKOFF_S = 0.02
 MAX_BACKOFF_S = 0.5
 
@@ -64,6 +70,7 @@ class GroupCommitter:
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._send, self._receive = trio.open_memory_channel[_Pending](max_queued)
+        self._waiting: deque[_Pending] = deque()
 
     async def commit(self, sub: Submission) -> Outcome:
         pending = _Pending(sub, trio.current_time() + self._timeout_s)
@@ -73,17 +80,28 @@ class GroupCommitter:
             raise Unavailable("store overloaded", retry_after=RETRY_AFTER_S) from None
         except trio.ClosedResourceError:
             raise Unavailable("store closed", retry_after=RETRY_AFTER_S) from None
+        self._waiting.append(pending)
         try:
-            with trio.move_on_at(pending.deadline):
-                await pending.done.wait()
+            await pending.done.wait()
         finally:
-            pending.abandoned = not pending.done.is_set()
-        if pending.abandoned:
-            raise Unavailable("store did not answer in time", retry_after=RETRY_AFTER_S)
+            pending.abandoned = pending.outcome is None and pending.error is None
         if pending.error is not None:
             raise pending.error
         assert pending.outcome is not None
         return pending.outcome
+
+    async def run_reaper(self) -> None:
+        """Answer ``Unavailable`` to every caller whose deadline passed unanswered."""
+        while True:
+            await trio.sleep(REAP_INTERVAL_S)
+            now = trio.current_time()
+            while self._waiting and (self._waiting[0].done.is_set()
+                                     or self._waiting[0].deadline <= now):
+                pending = self._waiting.popleft()
+                if not pending.done.is_set():
+                    pending.abandoned = True
+                    pending.resolve(None, Unavailable("store did not answer in time",
+                                                      retry_after=RETRY_AFTER_S))
 
     def close(self) -> None:
         """Accept no more submissions; writers finish what is queued, then return."""

@@ -42,7 +42,7 @@ class OpsResult:
     code: str | None = None
     message: str | None = None
     path: str | None = None
-    values: dict[str, int] = field(default_factory=dict)  # NextSerial results by name
+    values: dict[str, int | str] = field(default_factory=dict)  # NextSerial results by name
 
 
 @dataclass(frozen=True, slots=True)

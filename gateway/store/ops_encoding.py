@@ -5,7 +5,10 @@ Amounts travel as decimal strings so that no float ever touches a ledger.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import msgspec
 
 from gateway.store.model import OpsResult, Submission
 from routing.ops import (
@@ -20,6 +23,14 @@ from routing.ops import (
     Require,
     Transition,
     TransitionAll,
+)
+
+# \u0000 preceded by an even number of backslashes (an escaped backslash
+# followed by the text "u0000" is harmless).
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+UNSTORABLE = OpsResult(
+    ok=False, code="FIELD_INVALID", message="text contains a NUL character", path="$"
 )
 
 
@@ -108,19 +119,41 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "path": op.path,
             }
         case NextSerial():
-            return {"op": "next_serial", "counter": op.counter, "name": op.name}
+            stamp_kind, stamp_key = op.stamp or (None, None)
+            return {
+                "op": "next_serial",
+                "counter": op.counter,
+                "name": op.name,
+                "prefix": op.prefix,
+                "width": op.width,
+                "kind": stamp_kind,
+                "key": stamp_key,
+                "path": op.path,
+            }
 
 
-def encode_document(sub: Submission) -> dict[str, Any]:
-    return {
-        "sender": sub.sender,
-        "doc_id": sub.doc_id,
-        "at": sub.received_at.isoformat(),
-        "ops": [encode_op(op) for op in sub.ops],
-    }
+def encode_document(sub: Submission) -> bytes:
+    return msgspec.json.encode(
+        {
+            "sender": sub.sender,
+            "doc_id": sub.doc_id,
+            "at": sub.received_at.isoformat(),
+            "ops": [encode_op(op) for op in sub.ops],
+        }
+    )
+
+
+def storable(encoded: bytes) -> bool:
+    """False if the JSON holds a NUL character, which jsonb refuses (failing the batch)."""
+    return _NUL.search(encoded) is None
+
+
+def json_array(encoded: list[bytes]) -> str:
+    return (b"[" + b",".join(encoded) + b"]").decode()
 
 
 def decode_result(raw: dict[str, Any]) -> OpsResult:
     if raw["ok"]:
-        return OpsResult(ok=True, values={k: int(v) for k, v in raw["values"].items()})
+        values = {k: v if isinstance(v, str) else int(v) for k, v in raw["values"].items()}
+        return OpsResult(ok=True, values=values)
     return OpsResult(ok=False, code=raw["code"], message=raw["message"], path=raw["path"])

@@ -48,9 +48,9 @@ async def existing_days(conn: asyncpg.Connection) -> dict[str, set[date]]:
     )
     days: dict[str, set[date]] = {parent: set() for parent in PARTITIONED}
     for row in rows:
-        match = _NAME.match(row["relname"])
-        if match:
-            days[match[1]].add(date(int(match[2][:4]), int(match[2][4:6]), int(match[2][6:])))
+        parsed = _parse(row["relname"])
+        if parsed:
+            days[parsed[0]].add(parsed[1])
     return days
 
 
@@ -96,8 +96,8 @@ async def drop_before(conn: asyncpg.Connection, cutoff: date) -> list[str]:
     try:
         for parent in PARTITIONED:
             for name, pending in await _partitions(conn, parent):
-                match = _NAME.match(name)
-                if not match or date.fromisoformat(_iso(match[2])) >= cutoff:
+                parsed = _parse(name)
+                if parsed is None or parsed[1] >= cutoff:
                     continue
                 # A previous DETACH CONCURRENTLY that was interrupted leaves the
                 # partition "detach pending"; only FINALIZE can complete it.
@@ -122,5 +122,10 @@ async def _partitions(conn: asyncpg.Connection, parent: str) -> list[tuple[str, 
     return [(row["relname"], row["inhdetachpending"]) for row in rows]
 
 
-def _iso(digits: str) -> str:
-    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+def _parse(name: str) -> tuple[str, date] | None:
+    """(parent, day) of a partition this module named; None for any other table."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    digits = match[2]
+    return match[1], date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))

@@ -28,7 +28,8 @@ ON CONFLICT (enterprise) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
 RETURNING enterprise, last_seq
 """
 
-APPLY_OPS = "SELECT eport_apply_ops($1::jsonb)"
+# Passed as text: the JSON is encoded once, by msgspec, in ops_encoding.
+APPLY_OPS = "SELECT eport_apply_ops($1::text::jsonb)"
 
 DOCUMENT_COLUMNS = (
     "sender",

@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAINTENANCE_INTERVAL_S = 3600.0
+# DETACH ... CONCURRENTLY waits for transactions that may still see the partition.
+MAINTENANCE_TIMEOUT_S = 120.0
 PING_TIMEOUT_S = 1.0
 LISTEN_RETRY_S = 0.05  # first reconnect after a loss: at once, then backing off
+MAX_SEQ = 2**63 - 1  # bigint
 LISTEN_BACKOFF_S = 1.0
 
 
@@ -66,6 +69,7 @@ class Store:
         self._listening = False
         self._writers_done = trio.Event()
         self._stopped = trio.Event()
+        self._closed = False
 
     @classmethod
     async def open(cls, config: Config, sealer: Sealer) -> Store:
@@ -74,9 +78,7 @@ class Store:
         loop = LoopThread()
         db: Database | None = None
         try:
-            db = await loop.call(
-                lambda: Database.connect(url, config.pool_size, sealer, config.store_timeout_s)
-            )
+            db = await _connect(loop, url, config, sealer)
             store = cls(config, url, loop, db, server)
             await store._call(db.check_durability)
             await store.migrate()
@@ -94,6 +96,9 @@ class Store:
 
     async def aclose(self) -> None:
         """Finish the queued commits, stop the background tasks, disconnect."""
+        if self._closed:
+            return
+        self._closed = True
         self._committer.close()
         if self._nursery is not None:
             await self._writers_done.wait()
@@ -114,11 +119,13 @@ class Store:
     async def maintain(self, today: date | None = None) -> list[str]:
         """Create partitions ahead and apply retention; return the dropped partitions."""
         day = today or utc_today()
-        await self._call(lambda: self._db.ensure_partitions(day, self._config.partition_days_ahead))
+        ahead = self._config.partition_days_ahead
+        await self._call(lambda: self._db.ensure_partitions(day, ahead), MAINTENANCE_TIMEOUT_S)
         if self._config.retention_days == 0:
             return []
         cutoff = day - timedelta(days=self._config.retention_days)
-        return await self._call(lambda: self._db.drop_partitions_before(cutoff))
+        drop = self._db.drop_partitions_before
+        return await self._call(lambda: drop(cutoff), MAINTENANCE_TIMEOUT_S)
 
     async def ping(self) -> bool:
         """A real round trip to PostgreSQL within a short timeout (for /readyz)."""
@@ -131,20 +138,26 @@ class Store:
 
     async def commit(self, sub: Submission) -> Outcome:
         """Store ``sub`` durably (group commit); ``Unavailable`` if the database is not there."""
-        if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
-            raise ValueError("notify must list distinct enterprises other than the sender")
+        _check(sub)
         return await self._committer.commit(sub)
 
     async def get(self, sender: str, doc_id: str) -> Outcome | None:
         """The stored receipt of (sender, doc_id), as a "replay" outcome."""
+        if not _storable(sender, doc_id):
+            return None
         return await self._call(lambda: self._db.stored(sender, doc_id))
 
     async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
         """Receipts and events of ``enterprise`` with seq > after, in seq order."""
+        if limit <= 0 or after >= MAX_SEQ or not _storable(enterprise):
+            return []
+        after, limit = max(after, 0), min(limit, MAX_SEQ)  # seqs start at 1
         return await self._call(lambda: self._db.feed(enterprise, after, limit))
 
     async def entity(self, kind: str, key: str) -> Entity | None:
         """One entity, or None."""
+        if not _storable(kind, key):
+            return None
         found = await self._call(lambda: self._db.entities(kind, key))
         return found[0] if found else None
 
@@ -160,6 +173,8 @@ class Store:
 
     async def entities(self, kind: str) -> list[Entity]:
         """Every entity of ``kind``, ordered by key."""
+        if not _storable(kind):
+            return []
         return await self._call(lambda: self._db.entities(kind, None))
 
     async def entities_in(self, kind: str, states: tuple[str, ...]) -> list[Entity]:
@@ -168,6 +183,8 @@ class Store:
 
     async def history(self, kind: str, key: str) -> list[Change]:
         """Every change of entity (kind, key), oldest first (its creation first)."""
+        if not _storable(kind, key):
+            return []
         return await self._call(lambda: self._db.history(kind, key))
 
     async def next_counter(self, counter: str) -> int:
@@ -190,10 +207,10 @@ class Store:
             self._nursery.start_soon(self._listen_forever)
         return self._fanout.subscribe(channel)
 
-    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, fn: Callable[[], Awaitable[T]], timeout: float | None = None) -> T:
         """Run a store-loop coroutine; a database that is not there becomes Unavailable."""
         try:
-            with trio.fail_after(self._config.store_timeout_s):
+            with trio.fail_after(timeout or self._config.store_timeout_s):
                 return await self._loop.call(fn)
         except trio.TooSlowError:
             raise Unavailable("store timed out", retry_after=RETRY_AFTER_S) from None
@@ -214,6 +231,7 @@ class Store:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
                 nursery.start_soon(self._run_writers)
+                nursery.start_soon(self._committer.run_reaper)
                 nursery.start_soon(self._maintain_forever)
                 started.set()
         finally:
@@ -252,3 +270,28 @@ class Store:
                 backoff = LISTEN_RETRY_S  # it had been up: this is a new outage
             await trio.sleep(backoff)
             backoff = min(backoff * 2, LISTEN_BACKOFF_S)
+
+
+def _storable(*texts: str) -> bool:
+    """PostgreSQL text cannot hold NUL: such a key can never have been stored."""
+    return not any("\x00" in text for text in texts)
+
+
+def _check(sub: Submission) -> None:
+    """Refuse what would fail a whole batch; the gateway validates these fields first."""
+    if sub.sender in sub.notify or len(set(sub.notify)) != len(sub.notify):
+        raise ValueError("notify must list distinct enterprises other than the sender")
+    if not _storable(sub.sender, sub.doc_id, sub.doc_type, sub.cert, sub.status, sub.code,
+                     *sub.notify):  # fmt: skip
+        raise ValueError("PostgreSQL text cannot hold NUL characters")
+    if sub.received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+
+
+async def _connect(loop: LoopThread, url: str, config: Config, sealer: Sealer) -> Database:
+    try:
+        return await loop.call(
+            lambda: Database.connect(url, config.pool_size, sealer, config.store_timeout_s)
+        )
+    except Transient as exc:
+        raise Unavailable(str(exc), retry_after=RETRY_AFTER_S) from exc

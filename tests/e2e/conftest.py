@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from gateway.platform import init_home
+from tests.databases import scratch_database
 from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
-
-
-async def _execute(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
 def gateway_database(database_url: str) -> Iterator[str]:
-    name = f"eport_e2e_{secrets.token_hex(6)}"
-    asyncio.run(_execute(database_url, f"CREATE DATABASE {name}"))
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        asyncio.run(_execute(database_url, f"DROP DATABASE {name} WITH (FORCE)"))
+    with scratch_database(database_url, "eport_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

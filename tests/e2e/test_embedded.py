@@ -6,15 +6,17 @@ import tempfile
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.gateway import start_gateway, stop_gateway
 
 
-def test_serve_on_the_embedded_database_initialises_and_is_ready() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_on_the_embedded_database_initialises_and_is_ready(workers: int) -> None:
     # pgserver (as root) hands its data directory to another user: keep it out of
     # pytest's tmp_path, whose parents a concurrent pytest run may close again.
     with tempfile.TemporaryDirectory(prefix="eport-embedded-") as tmp:
-        gateway = start_gateway(Path(tmp), None)
+        gateway = start_gateway(Path(tmp), None, workers=workers)
         try:
             assert httpx.get(gateway.url + "/healthz").status_code == 200
             assert httpx.get(gateway.url + "/readyz").status_code == 200
@@ -27,4 +29,6 @@ def test_serve_on_the_embedded_database_initialises_and_is_ready() -> None:
         finally:
             stop_gateway(gateway)
         assert gateway.process.returncode == 0
-        assert "first start: platform initialised" in gateway.log.read_text()
+        log = gateway.log.read_text()
+        assert "first start: platform initialised" in log
+        assert log.count("Running on http://127.0.0.1") == workers

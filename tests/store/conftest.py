@@ -30,6 +30,15 @@ async def store(tmp_path: Path, database_url: str) -> AsyncIterator[Store]:
     await opened.aclose()
 
 
+@pytest.fixture
+async def one_batch_store(tmp_path: Path, database_url: str) -> AsyncIterator[Store]:
+    """One writer and a 200 ms batch window: submissions queued together share a batch."""
+    config = store_config(tmp_path, database_url, pool_size=1, batch_max_wait_ms=200.0)
+    opened = await Store.open(config, sealer)
+    yield opened
+    await opened.aclose()
+
+
 class PrivateServer:
     """A pgserver of the test's own, which the test may stop, crash and restart."""
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import trio
 
 from gateway.store import Outcome, Store
 
-from .helpers import Sql, enterprise, sealer, store_config, submission
+from .helpers import Sql, enterprise, submission
 
 
 async def test_concurrent_duplicates_store_one_row_and_share_one_receipt(
@@ -44,10 +43,7 @@ async def test_other_bytes_under_a_used_id_conflict(store: Store) -> None:
     assert (replay.kind, replay.receipt, replay.seq) == ("replay", first.receipt, first.seq)
 
 
-async def test_duplicates_inside_one_batch_first_wins(tmp_path: Path, database_url: str) -> None:
-    # One writer and a long batch window put all three into one batch.
-    config = store_config(tmp_path, database_url, pool_size=1, batch_max_wait_ms=200.0)
-    store = await Store.open(config, sealer)
+async def test_duplicates_inside_one_batch_first_wins(one_batch_store: Store) -> None:
     sender = enterprise()
     subs = [submission(sender, "B-1", body) for body in (b"a", b"b", b"a")]
     results: dict[int, Outcome] = {}
@@ -55,14 +51,11 @@ async def test_duplicates_inside_one_batch_first_wins(tmp_path: Path, database_u
     async def submit(i: int, task_status: trio.TaskStatus[None]) -> None:
         # commit() queues before its first checkpoint, so start() fixes the order.
         task_status.started()
-        results[i] = await store.commit(subs[i])
+        results[i] = await one_batch_store.commit(subs[i])
 
-    try:
-        async with trio.open_nursery() as nursery:
-            for i in range(3):
-                await nursery.start(submit, i)
-    finally:
-        await store.aclose()
+    async with trio.open_nursery() as nursery:
+        for i in range(3):
+            await nursery.start(submit, i)
     assert [results[i].kind for i in range(3)] == ["new", "conflict", "replay"]
     assert results[2].receipt == results[0].receipt
     assert results[0].seq == results[1].seq == results[2].seq
@@ -91,3 +84,10 @@ async def test_get_returns_the_stored_receipt(store: Store) -> None:
         "OK",
         outcome.seq,
     )
+
+
+async def test_lookups_of_unstorable_keys_find_nothing(store: Store) -> None:
+    assert await store.get("E\x00", "x") is None
+    assert await store.feed("E\x00", 0, 10) == []
+    assert await store.entity("card", "k\x00") is None
+    assert await store.entities("card\x00") == []

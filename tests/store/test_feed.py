@@ -68,3 +68,12 @@ async def test_a_lost_listen_connection_is_replaced_within_a_second_or_two(
         while await changes.receive() != "*":  # reconnected: re-read everything
             pass
     print(f"LISTEN replaced after {trio.current_time() - start:.3f} s")
+
+
+async def test_out_of_range_cursors_read_nothing_instead_of_failing(store: Store) -> None:
+    sender = enterprise()
+    await store.commit(submission(sender, "X-1"))
+    assert await store.feed(sender, 0, 0) == []
+    assert await store.feed(sender, 0, -5) == []
+    assert await store.feed(sender, 2**70, 10) == []
+    assert [seq for seq, _ in await store.feed(sender, -(2**70), 2**70)] == [1]

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 import trio
 
-from gateway.store import Outcome, Store
+from gateway.store import Outcome, Store, Submission
 from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
 
 from .helpers import Sql, enterprise, submission
-
-
-async def run(store: Store, sender: str, *ops: Op) -> Outcome:
-    return await store.commit(submission(sender, f"OP-{id(ops)}-{len(ops)}", ops=ops))
 
 
 async def run_one(store: Store, *ops: Op) -> tuple[str, str]:
@@ -71,6 +68,17 @@ def key() -> str:
             Debit("lic", "K", Decimal("-1")),
             "RULE_VIOLATION",
         ),
+        (
+            (Open("lic", "K", Decimal("5"), "E1"),),
+            Debit("lic", "K", Decimal("NaN")),
+            "RULE_VIOLATION",
+        ),
+        (
+            (Open("lic", "K", Decimal("5"), "E1"),),
+            Credit("lic", "K", Decimal("Infinity")),
+            "RULE_VIOLATION",
+        ),
+        ((), Open("lic", "K", Decimal("NaN"), "E1"), "RULE_VIOLATION"),
         ((), NextSerial("entry", "entry_no"), "OK"),
     ],
 )
@@ -88,11 +96,9 @@ async def test_each_op_succeeds_or_fails_with_its_code(
 
 def _rekey(op: Op, unique: str) -> Op:
     """The same op on a key of its own, so parametrised cases never share rows."""
-    from dataclasses import replace
-
     if isinstance(op, NextSerial):
-        return replace(op, counter=f"{op.counter}-{unique}")
-    return replace(op, key=f"{op.key}-{unique}")
+        return dataclasses.replace(op, counter=f"{op.counter}-{unique}")
+    return dataclasses.replace(op, key=f"{op.key}-{unique}")
 
 
 async def test_require_matches_data_with_jsonpath(store: Store) -> None:
@@ -105,7 +111,8 @@ async def test_require_matches_data_with_jsonpath(store: Store) -> None:
     assert await run_one(store, late) == ("rejected", "RULE_VIOLATION")
 
 
-async def test_failing_op_rolls_back_its_document_only(store: Store, sql: Sql) -> None:
+async def test_failing_op_rolls_back_its_document_only(one_batch_store: Store, sql: Sql) -> None:
+    store = one_batch_store
     k = key()
     sender = enterprise()
     await run_one(store, Open("lic", k, Decimal("5"), "E1"))
@@ -121,13 +128,13 @@ async def test_failing_op_rolls_back_its_document_only(store: Store, sql: Sql) -
     )
     results: dict[str, Outcome] = {}
 
-    async def submit(doc_id: str, sub: object, task_status: trio.TaskStatus[None]) -> None:
+    async def submit(sub: Submission, task_status: trio.TaskStatus[None]) -> None:
         task_status.started()
-        results[doc_id] = await store.commit(ok_doc if doc_id == "A" else bad_doc)
+        results[sub.doc_id] = await store.commit(sub)
 
-    async with trio.open_nursery() as nursery:
-        await nursery.start(submit, "A", ok_doc)
-        await nursery.start(submit, "B", bad_doc)
+    async with trio.open_nursery() as nursery:  # one writer, 200 ms window: one batch
+        await nursery.start(submit, ok_doc)
+        await nursery.start(submit, bad_doc)
     assert (results["A"].status, results["B"].status) == ("accepted", "rejected")
     assert results["B"].code == "LEDGER_INSUFFICIENT"
     assert await sql.fetchval("SELECT balance FROM ledgers WHERE key = $1", k) == Decimal("3")
@@ -174,6 +181,30 @@ async def test_next_serial_values_reach_the_sealer_and_increase(store: Store) ->
     assert seen == [("accepted", "OK")] * 3
 
 
+async def test_formatted_serial_is_padded_and_stamped_on_its_entity(
+    store: Store, sql: Sql
+) -> None:
+    k = key()
+    counter = f"c-{k}"
+    serial = NextSerial(counter, "entry_id", prefix="P2026", width=3, stamp=("decl", k))
+    assert await run_one(store, Create("decl", k, "accepted", "E1"), serial) == ("accepted", "OK")
+    assert await run_one(store, serial) == ("accepted", "OK")
+    stamped = await sql.fetchval(
+        "SELECT data->>'entry_id' FROM entities WHERE kind = 'decl' AND key = $1", k)
+    assert stamped == "P2026002"
+
+
+async def test_formatted_serial_fails_when_exhausted_or_its_entity_is_missing(
+    store: Store, sql: Sql
+) -> None:
+    k = key()
+    await sql.execute("INSERT INTO counters (counter, value) VALUES ($1, 999)", f"c-{k}")
+    full = NextSerial(f"c-{k}", "n", width=3)
+    assert await run_one(store, full) == ("rejected", "RULE_VIOLATION")
+    orphan = NextSerial(f"d-{k}", "n", width=3, stamp=("decl", k))
+    assert await run_one(store, orphan) == ("rejected", "REFERENCE_UNKNOWN")
+
+
 async def test_entity_reads_and_change_notices(store: Store) -> None:
     k = key()
     notices = await store.listen_entities()
@@ -189,3 +220,31 @@ async def test_entity_reads_and_change_notices(store: Store) -> None:
     assert await store.entity("card", "nope") is None
     cards = [e for e in await store.entities("card") if e.key == k]
     assert [(c.state, c.owner, c.version) for c in cards] == [("locked", "E1", 2)]
+
+
+async def test_unstorable_or_broken_ops_reject_only_their_document(store: Store) -> None:
+    k = key()
+    nul = Create("note", k, "s", "E1", {"text": "a\x00b"})
+    bad_path = Require("note", ("s",), where="$$ not jsonpath")
+    fine = Create("note", f"{k}-ok", "s", "E1", {"text": "a\\u0000b"})
+    assert await run_one(store, nul) == ("rejected", "FIELD_INVALID")
+    assert await run_one(store, bad_path) == ("rejected", "RULE_VIOLATION")
+    assert await run_one(store, fine) == ("accepted", "OK")
+
+
+async def test_a_document_rejected_before_its_ops_never_runs_them(store: Store) -> None:
+    k = key()
+    sub = dataclasses.replace(
+        submission(enterprise(), "REJ"),
+        ops=(Create("x", k, "s", "E1"),),
+        status="rejected",
+        code="SCHEMA_INVALID",
+    )
+    outcome = await store.commit(sub)
+    assert (outcome.status, outcome.code) == ("rejected", "SCHEMA_INVALID")
+    assert await store.entity("x", k) is None
+
+
+async def test_text_postgres_cannot_store_is_refused_before_queueing(store: Store) -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        await store.commit(submission(enterprise(), "bad\x00id"))

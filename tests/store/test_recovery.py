@@ -137,3 +137,9 @@ async def test_a_lost_commit_is_resolved_by_the_receipt_it_sealed(store: Store, 
         return first[0].kind, ours[0].kind, theirs[0].kind
 
     assert await sql.run(attempts) == ("new", "new", "replay")
+
+
+async def test_open_without_a_reachable_database_is_unavailable(tmp_path: Path) -> None:
+    config = store_config(tmp_path, "postgresql://postgres@127.0.0.1:1/none", store_timeout_s=1.0)
+    with trio.fail_after(5), pytest.raises(Unavailable, match="cannot connect"):
+        await Store.open(config, sealer)

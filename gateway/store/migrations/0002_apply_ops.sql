@@ -69,9 +69,11 @@ DECLARE
     line text := (op->>'ledger') || ':' || (op->>'key');
     balance_after numeric;
 BEGIN
-    -- A negative amount would turn a debit into a credit (or open a negative line).
-    IF amount < 0 OR (amount = 0 AND op->>'op' <> 'open') THEN
-        PERFORM eport_fail('RULE_VIOLATION', 'amount must be positive', op->>'path');
+    -- A negative amount would turn a debit into a credit (or open a negative
+    -- line); NaN and Infinity compare >= 0 in PostgreSQL and would poison it.
+    IF NOT (amount >= 0 AND amount < 'Infinity') OR (amount = 0 AND op->>'op' <> 'open') THEN
+        PERFORM eport_fail('RULE_VIOLATION', 'amount must be a positive finite number',
+                           op->>'path');
     END IF;
     IF op->>'op' = 'open' THEN
         INSERT INTO ledgers (ledger, key, owner, balance)

@@ -2,7 +2,8 @@
 -- cancellation cancels all its cards), Derive (a renewed or reissued card copies
 -- the grants it had at commit time) and EditList (grants added and revoked one
 -- by one). Every change writes an entity_history row and a NOTIFY, as
--- eport_apply_entity_op does. eport_apply_doc_ops is redefined to dispatch them.
+-- eport_apply_entity_op does. eport_apply_doc_ops is redefined to dispatch them
+-- (and, as 0004 does, NextSerial through eport_next_serial).
 
 CREATE INDEX entities_kind_owner ON entities (kind, owner);
 
@@ -10,11 +11,11 @@ CREATE INDEX entities_kind_owner ON entities (kind, owner);
 -- opens one 'vacant'; enterprises registered before get theirs here, and a slot
 -- whose legal card has ended is vacant again.
 INSERT INTO entities (kind, key, state, owner, data, created_by, updated_by, updated_at)
-SELECT 'legal_card', e.key, 'vacant', e.key, '{"cert": null}', 'migration/0003', 'migration/0003', now()
+SELECT 'legal_card', e.key, 'vacant', e.key, '{"cert": null}', 'migration/0005', 'migration/0005', now()
 FROM entities e
 WHERE e.kind = 'enterprise' AND e.state = 'active' AND e.data->>'type' <> 'department'
 ON CONFLICT DO NOTHING;
-UPDATE entities slot SET state = 'vacant', data = '{"cert": null}', updated_by = 'migration/0003',
+UPDATE entities slot SET state = 'vacant', data = '{"cert": null}', updated_by = 'migration/0005',
        updated_at = now(), version = slot.version + 1
 FROM entities card
 WHERE slot.kind = 'legal_card' AND slot.state = 'active'
@@ -114,7 +115,6 @@ DECLARE
     doc_ref text := sender || '/' || doc_id;
     received timestamptz := (doc->>'at')::timestamptz;
     serials jsonb := '{}';
-    next_value bigint;
 BEGIN
     FOR op IN SELECT jsonb_array_elements(doc->'ops') LOOP
         CASE op->>'op'
@@ -131,10 +131,8 @@ BEGIN
         WHEN 'open', 'debit', 'credit' THEN
             PERFORM eport_apply_ledger_op(op, sender, doc_id, received);
         WHEN 'next_serial' THEN
-            INSERT INTO counters (counter, value) VALUES (op->>'counter', 1)
-            ON CONFLICT (counter) DO UPDATE SET value = counters.value + 1
-            RETURNING value INTO next_value;
-            serials := serials || jsonb_build_object(op->>'name', next_value);
+            serials := serials || jsonb_build_object(op->>'name',
+                                                     eport_next_serial(op, doc_ref, received));
         END CASE;
     END LOOP;
     RETURN serials;

@@ -1,0 +1,37 @@
+"""The Store's public surface, which the gateway codes against."""
+
+from __future__ import annotations
+
+import inspect
+
+import gateway.store
+from gateway.store import Store
+
+from .helpers import enterprise, submission
+
+STORE_METHODS = {
+    "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
+    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "entities_in",
+    "history", "next_counter",
+}  # fmt: skip
+
+
+def test_exports_and_methods_are_the_documented_ones() -> None:
+    assert set(gateway.store.__all__) == {
+        "Change", "Entity", "OpsResult", "Outcome", "Sealed", "Sealer", "Store",
+        "StoreMisconfigured", "Submission",
+    }  # fmt: skip
+    public = {name for name, _ in inspect.getmembers(Store) if not name.startswith("_")}
+    assert public == STORE_METHODS
+    assert all(inspect.iscoroutinefunction(getattr(Store, name)) for name in STORE_METHODS)
+
+
+async def test_commit_then_get_and_feed(store: Store) -> None:
+    sender, other = enterprise(), enterprise()
+    outcome = await store.commit(submission(sender, "D-1", notify=(other,)))
+    assert (outcome.kind, outcome.seq) == ("new", 1)
+    stored = await store.get(sender, "D-1")
+    assert stored is not None and stored.receipt == outcome.receipt
+    assert await store.feed(sender, 0, 10) == [(1, outcome.receipt)]
+    assert [seq for seq, _ in await store.feed(other, 0, 10)] == [1]
+    assert await store.ping()
