@@ -14,6 +14,7 @@ from quart_trio import QuartTrio
 
 from gateway.config import Config
 from gateway.fastpath import FastPath
+from gateway.identity import card_status, enterprise_record, revocation_list
 from gateway.ingest import problem_answer
 from gateway.metrics import exposition
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
@@ -24,6 +25,8 @@ from routing.signed_requests import authenticate
 from routing.subsystems import REGISTRY
 
 PEM = "application/x-pem-file"
+CRL_DER = "application/pkix-crl"
+JSON = "application/json"
 MAX_PAGE = 1000
 
 
@@ -102,6 +105,29 @@ def create_app(config: Config | None = None) -> FastPath:
         if pem is None:
             raise NotFound("no certificate with this serial")
         return Response(pem, content_type=PEM)
+
+    @app.get("/v1/platform/crl")
+    async def crl() -> Response:
+        current = runtime()
+        der = await revocation_list(current.store, current.platform.ca, utc_now())
+        return Response(der, content_type=CRL_DER)
+
+    @app.get("/v1/cards/<serial>")
+    async def card(serial: str) -> Response:
+        found = await card_status(runtime().store, serial, utc_now())
+        if found is None:
+            raise NotFound("no card with this serial")
+        return Response(msgspec.json.encode(found), content_type=JSON)
+
+    @app.get("/v1/enterprises/<code>")
+    async def enterprise(code: str) -> Response:
+        asking = caller()
+        if asking.enterprise != code and asking.enterprise_type != "department":
+            raise NotFound("no such enterprise")
+        found = await enterprise_record(runtime().store, code)
+        if found is None:
+            raise NotFound("no such enterprise")
+        return Response(msgspec.json.encode(found), content_type=JSON)
 
     @app.get("/healthz")
     async def healthz() -> Response:

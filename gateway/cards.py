@@ -3,17 +3,28 @@
 Cards and enterprises are entities in the store. The cache loads them all at
 start, then follows the store's entity notifications (``NOTIFY`` on every
 change, from any worker) and reloads what changed, so a status change reaches
-every worker well within a second. Effective rights are derived here from the
-card kind, the enterprise type and the legal card's grants.
+every worker well within a second. The LISTEN connection is checked twice a
+second and every reconnect reloads everything (see gateway/store/notify.py); a
+full reload every ``SAFETY_RELOAD_S`` also repairs what a dropped notice (a
+subscriber that fell behind) would leave stale. Effective rights are derived
+here from the card kind, the enterprise type and qualifications, and the legal
+card's grants.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+
+import trio
 
 from gateway.store import Entity, Store
 from routing.cards import Card
 from routing.rights import effective_rights
+
+log = logging.getLogger(__name__)
+
+SAFETY_RELOAD_S = 30.0
 
 
 def to_card(card: Entity, enterprise: Entity | None) -> Card:
@@ -25,6 +36,7 @@ def to_card(card: Entity, enterprise: Entity | None) -> Card:
     if enterprise is None or enterprise.state != "active":
         status = "cancelled"
     grants = [str(g) for g in data.get("grants", [])]  # type: ignore[attr-defined]
+    qualifications = [str(q) for q in company.get("qualifications", [])]  # type: ignore[attr-defined]
     return Card(
         serial=card.key,
         enterprise=card.owner,
@@ -37,7 +49,8 @@ def to_card(card: Entity, enterprise: Entity | None) -> Card:
         not_after=datetime.fromisoformat(str(data["not_after"])),
         public_key=bytes.fromhex(str(data["public_key"])),
         rights=effective_rights(str(data["kind"]), enterprise_type,
-                                str(department_kind) if department_kind else None, grants),
+                                str(department_kind) if department_kind else None, grants,
+                                qualifications),
     )
 
 
@@ -62,20 +75,32 @@ class CardCache:
 
     async def follow(self, store: Store) -> None:
         """Apply every card or enterprise change announced by any worker."""
-        async with await store.listen_entities() as changes:
-            async for change in changes:
-                kind, _, key = change.partition(":")
-                await self.changed(store, kind, key)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._reload_every, store, SAFETY_RELOAD_S)
+            async with await store.listen_entities() as changes:
+                async for change in changes:
+                    kind, _, key = change.partition(":")
+                    await self.changed(store, kind, key)
+            nursery.cancel_scope.cancel()
+
+    async def _reload_every(self, store: Store, interval: float) -> None:
+        while True:
+            await trio.sleep(interval)
+            try:
+                await self.reload(store)
+            except Exception:
+                log.warning("card registry reload failed; next try in %s s", interval,
+                            exc_info=True)
 
     async def changed(self, store: Store, kind: str, key: str) -> None:
-        """Entity (kind, key) changed ("*": anything may have): reload what it affects."""
-        if kind == "card":
+        """Entity (kind, key) changed (key "*": any of that kind; kind "*": anything)."""
+        if kind == "*" or (key == "*" and kind in ("card", "enterprise")):
+            await self.reload(store)
+        elif kind == "card":
             await self._reload_card(store, key)
         elif kind == "enterprise":
             for serial in [c.serial for c in self._cards.values() if c.enterprise == key]:
                 await self._reload_card(store, serial)
-        elif kind == "*":
-            await self.reload(store)
 
     async def _reload_card(self, store: Store, serial: str) -> None:
         card = await store.entity("card", serial)

@@ -22,7 +22,7 @@ from gateway.store import Outcome, Store, Submission
 from gateway.verifier import Verifier
 from routing.cards import CardLookup
 from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
-from routing.ops import Create, Transition
+from routing.ops import Create, Derive, EditList, Transition, TransitionAll
 from routing.pipeline import Admitted, Verdict, Window, admit, judge
 from routing.registry import CertificateIssuer, Registry
 
@@ -132,7 +132,7 @@ class Ingest:
         return [answer for answer in answers if answer is not None]
 
     async def _commit(self, item: Admitted, index: int, answers: list[Answer | None]) -> None:
-        verdict = judge(item, self._issuer)
+        verdict = judge(item, self._issuer, self.cards)
         try:
             outcome = await self._store.commit(submission(item, verdict))
         except ProblemError as error:
@@ -142,8 +142,10 @@ class Ingest:
             # Read your own writes: this worker's card registry sees the change before
             # the client does; other workers learn it through the store's notifications.
             for op in verdict.ops:
-                if isinstance(op, Create | Transition):
+                if isinstance(op, Create | Transition | Derive | EditList):
                     await self._changed(op.kind, op.key)
+                elif isinstance(op, TransitionAll):
+                    await self._changed(op.kind, "*")
         answers[index] = outcome_answer(outcome, item.framed.doc_type)
 
 

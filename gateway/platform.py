@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from core_ext.pki import (
@@ -95,6 +95,7 @@ class Platform:
         admin = self.admin
         await store.ensure_entity("card", admin.serial_hex, "active", self.code, {
             "enterprise": self.code, "kind": "department", "holder": admin.subject.common_name,
+            "card_no": admin.serial_hex,
             "public_key": public_key_to_hex(admin.public_key),
             "not_before": admin.not_before.isoformat(), "not_after": admin.not_after.isoformat(),
             "grants": [], "certificate": admin.pem.decode("ascii"),
@@ -108,20 +109,25 @@ class Platform:
         return None if found is None else str(found.data["certificate"]).encode("ascii")
 
 
-def init_home(home: Path, code: str = PLATFORM_CODE) -> Path:
-    """Create the platform material; refuses to overwrite any of it."""
+def init_home(home: Path, code: str = PLATFORM_CODE, *, ca_since: datetime | None = None) -> Path:
+    """Create the platform material; refuses to overwrite any of it.
+
+    ``ca_since``: the CA's start of validity (default now); a CA that started
+    earlier can issue cards whose validity already ended (tests of expiry).
+    """
     existing = [name for name in FILES if (home / name).exists()]
     if existing:
         raise FileExistsError(f"{home} already holds {', '.join(existing)}; not overwriting")
     home.mkdir(parents=True, exist_ok=True)
-    ca = CertificateAuthority.create(SubjectName("E-port Platform CA", code, "platform"))
+    ca = CertificateAuthority.create(SubjectName("E-port Platform CA", code, "platform"),
+                                     not_before=ca_since)
     ca.save(home / "ca.key", home / "ca.pem")
-    now = datetime.now(UTC).replace(microsecond=0)
+    start = ca.certificate.not_before  # the signers' validity ends with the CA's
     for name, holder in (("receipt", "E-port receipt signer"), ("admin", "Platform admin")):
         key = KeyPair.generate()
         key.save(home / f"{name}.key")
         certificate = ca.issue(SubjectName(holder, code, "department"), key.public_key,
-                               not_before=now, days=SIGNER_DAYS)
+                               not_before=start, days=SIGNER_DAYS)
         (home / f"{name}.pem").write_bytes(certificate.pem)
         if name == "admin":
             admin_serial = certificate.serial_hex

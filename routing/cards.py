@@ -2,7 +2,7 @@
 
 Only an ``active`` card inside its validity window at *receive* time may sign,
 only for its own enterprise, and only for document types its rights cover.
-The card lifecycle's transitions live in ``routing/identity/states.py``.
+The card lifecycle's transitions live in ``routing/subsystems/identity/states.py``.
 """
 
 from __future__ import annotations
@@ -41,16 +41,28 @@ class CardLookup(Protocol):
     def get(self, serial: str, /) -> Card | None: ...
 
 
+def signing_status(card: Card, at: datetime) -> str:
+    """"active" if ``card`` may sign at ``at``; else its state, "not_yet_valid" or "expired"."""
+    if card.status != "active":
+        return card.status
+    if at < card.not_before:
+        return "not_yet_valid"
+    if at >= card.not_after:
+        return "expired"
+    return "active"
+
+
 def identify(card: Card | None, sender: str, received_at: datetime) -> Card:
     """The card that signed, or the reason it may not sign anything."""
     if card is None:
         raise CertUnknown("no certificate with this serial")
-    if card.status != "active":
-        raise CardInactive(f"card is {card.status}")
-    if received_at < card.not_before:
+    status = signing_status(card, received_at)
+    if status == "not_yet_valid":
         raise CardInactive("card is not yet valid")
-    if received_at >= card.not_after:
+    if status == "expired":
         raise CardInactive("card has expired")
+    if status != "active":
+        raise CardInactive(f"card is {status}")
     if card.enterprise != sender:
         raise PermissionDenied("card belongs to another enterprise than the sender")
     return card

@@ -13,19 +13,26 @@ agreements, bills...), keyed by (kind, key), with a JSON ``data`` object and an
 ``owner`` enterprise. Ledgers are balances keyed by (ledger, key), changed only
 through Open/Debit/Credit; every change is a history row naming the document.
 
-    op           fails with               when
-    Create       STATE_CONFLICT           (kind, key) exists already
-    Transition   REFERENCE_UNKNOWN        (kind, key) does not exist
-                 STATE_CONFLICT           its state is not in from_states
-    Require      op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
-                 by default)              state in states and data matching `where`
-    Open         STATE_CONFLICT           (ledger, key) exists already
-    Debit        REFERENCE_UNKNOWN        (ledger, key) does not exist
-                 LEDGER_INSUFFICIENT      balance < amount
-    Credit       REFERENCE_UNKNOWN        (ledger, key) does not exist
-    NextSerial   REFERENCE_UNKNOWN        its ``stamp`` entity does not exist
-                 RULE_VIOLATION           the value outgrew ``width`` digits
-                 (otherwise returns the next value of a counter as result[name])
+    op             fails with               when
+    Create         STATE_CONFLICT           (kind, key) exists already
+    Transition     REFERENCE_UNKNOWN        (kind, key) does not exist
+                   STATE_CONFLICT           its state is not in from_states
+    TransitionAll  never                    (moves every entity of kind, of owner, with data
+                                            matching `where`, whose state is in from_states;
+                                            matching none is fine)
+    Derive         REFERENCE_UNKNOWN        (kind, source) does not exist
+                   STATE_CONFLICT           (kind, key) exists already
+    EditList       REFERENCE_UNKNOWN        (kind, key) does not exist
+                   STATE_CONFLICT           its state is not in states
+    Require        op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
+                   by default)              state in states and data matching `where`
+    Open           STATE_CONFLICT           (ledger, key) exists already
+    Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
+                   LEDGER_INSUFFICIENT      balance < amount
+    Credit         REFERENCE_UNKNOWN        (ledger, key) does not exist
+    NextSerial     REFERENCE_UNKNOWN        its ``stamp`` entity does not exist
+                   RULE_VIOLATION           the value outgrew ``width`` digits
+                   (otherwise returns the next value of a counter as result[name])
 """
 
 from __future__ import annotations
@@ -54,6 +61,51 @@ class Transition:
     from_states: tuple[str, ...]
     to_state: str
     patch: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionAll:
+    """Every entity of ``kind`` in ``from_states`` (owned by ``owner`` and with data
+    matching ``where``, when given) moves to ``to_state``, patched; each change is a
+    history row. Matching nothing is not a failure (an enterprise without cards)."""
+
+    kind: str
+    from_states: tuple[str, ...]
+    to_state: str
+    owner: str | None = None
+    where: str | None = None
+    vars: JSON = field(default_factory=dict)
+    patch: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Derive:
+    """Create (kind, key) from the data of (kind, source) as it is at commit time,
+    overlaid with ``patch``, with the source's owner: what a handler cannot read (a
+    card's grants, for its renewal or reissue) is copied inside the commit."""
+
+    kind: str
+    key: str
+    source: str
+    state: str
+    patch: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class EditList:
+    """The array ``data[member]`` gains ``add`` and loses ``remove`` (kept sorted, each
+    value once), if the entity's state is in ``states``. Concurrent edits of one list
+    serialise on the row, so no grant is lost the way a whole-list patch would lose it."""
+
+    kind: str
+    key: str
+    member: str
+    states: tuple[str, ...]
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
     path: str = "$"
 
 
@@ -118,4 +170,5 @@ class NextSerial:
     path: str = "$"
 
 
-Op = Create | Transition | Require | Open | Debit | Credit | NextSerial
+Op = (Create | Transition | TransitionAll | Derive | EditList | Require | Open | Debit | Credit
+      | NextSerial)

@@ -101,7 +101,11 @@ def verify(admitted: Admitted) -> None:
         raise SignatureInvalid(f"signature does not verify ({reason})")
 
 
-def judge(admitted: Admitted, issuer: CertificateIssuer | None = None) -> Verdict:
+def judge(
+    admitted: Admitted,
+    issuer: CertificateIssuer | None = None,
+    cards: CardLookup | None = None,
+) -> Verdict:
     spec = admitted.spec
     framed = admitted.framed
     try:
@@ -109,7 +113,7 @@ def judge(admitted: Admitted, issuer: CertificateIssuer | None = None) -> Verdic
         for rule in spec.rules:
             rule(body)
         context = DocContext(framed.sender, framed.doc_id, framed.doc_type,
-                             admitted.received_at, admitted.card, issuer)
+                             admitted.received_at, admitted.card, issuer, cards)
         decision = spec.handler(context, body)
     except msgspec.ValidationError as exc:
         message, path = json_path_of(exc, "$.body")

@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from routing.cards import Card
+from routing.cards import Card, CardLookup
 from routing.ops import Op
 
 Body = TypeVar("Body", bound=msgspec.Struct)
@@ -47,6 +47,10 @@ class DocContext:
     received_at: datetime
     card: Card
     issuer: CertificateIssuer | None = None
+    # The card registry as ``identify`` saw it at receipt. A handler reads from it only
+    # what never changes for a card (enterprise, kind, holder, key); whatever may
+    # change (state, grants) it states as ops, which the commit checks or copies.
+    cards: CardLookup | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ General layout:
 """
 
 from gateway.store.model import (
+    Change,
     Entity,
     OpsResult,
     Outcome,
@@ -30,6 +31,7 @@ from gateway.store.model import (
 from gateway.store.store import Store
 
 __all__ = [
+    "Change",
     "Entity",
     "OpsResult",
     "Outcome",

@@ -21,7 +21,7 @@ from gateway.store.batch import Key, fetch_stored, write_batch
 from gateway.store.failures import Transient, is_transient
 from gateway.store.feed_notifier import FeedNotifier
 from gateway.store.migrator import migrate
-from gateway.store.model import Entity, Outcome, Sealer, Submission
+from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
 from gateway.store.safety import check_durability
 
 log = logging.getLogger(__name__)
@@ -169,9 +169,13 @@ class Database:
             rows = await conn.fetch(queries.FEED_AFTER, enterprise, after, limit)
         return [(row["seq"], row["body"]) for row in rows]
 
-    async def entities(self, kind: str, key: str | None) -> list[Entity]:
+    async def entities(
+        self, kind: str, key: str | None, states: Sequence[str] | None = None
+    ) -> list[Entity]:
         async with self._connection() as conn:
-            if key is None:
+            if states is not None:
+                rows = await conn.fetch(queries.ENTITIES_IN_STATES, kind, list(states))
+            elif key is None:
                 rows = await conn.fetch(queries.ENTITIES, kind)
             else:
                 rows = await conn.fetch(queries.ENTITY, kind, key)
@@ -179,6 +183,16 @@ class Database:
             Entity(r["kind"], r["key"], r["state"], r["owner"], r["data"], r["version"])
             for r in rows
         ]
+
+    async def history(self, kind: str, key: str) -> list[Change]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(queries.HISTORY, kind, key)
+        return [Change(r["from_state"], r["to_state"], r["patch"], r["sender"], r["doc_id"],
+                       r["at"]) for r in rows]
+
+    async def next_counter(self, counter: str) -> int:
+        async with self._connection() as conn:
+            return int(await conn.fetchval(queries.NEXT_COUNTER, counter))
 
     async def last_seq(self, enterprise: str) -> int:
         async with self._pool.acquire(timeout=self._timeout) as conn:

@@ -76,3 +76,15 @@ class Entity:
     owner: str
     data: dict[str, object]
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One row of an entity's history: a creation (from_state None) or a transition."""
+
+    from_state: str | None
+    to_state: str
+    patch: dict[str, object]  # the data a creation set, or the members a change set
+    sender: str
+    doc_id: str
+    at: datetime

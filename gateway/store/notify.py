@@ -21,14 +21,23 @@ FEED = "eport_feed"
 ENTITIES = "eport_entities"
 EVERYTHING = "*"
 SUBSCRIBER_BUFFER = 4096
-KEEPALIVE_S = 5.0
+# Card status changes must reach every worker within a second: a dead LISTEN
+# connection is noticed within KEEPALIVE_S + LOST_AFTER_S, then the store reconnects
+# at once and "*" makes subscribers re-read everything.
+KEEPALIVE_S = 0.5
+LOST_AFTER_S = 1.0
+APPLICATION_NAME = "eport-listen"  # names the LISTEN session in pg_stat_activity
 
 Forward = Callable[[str, str], None]
 
 
 async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
-    """Runs on the store loop; returns or raises when the connection is lost."""
-    conn = await asyncpg.connect(url, timeout=timeout)
+    """Runs on the store loop; returns or raises when the connection is lost.
+
+    ``timeout`` bounds connecting; a keepalive slower than LOST_AFTER_S counts as lost.
+    """
+    conn = await asyncpg.connect(url, timeout=timeout,
+                                 server_settings={"application_name": APPLICATION_NAME})
     try:
         for channel in (FEED, ENTITIES):
             await conn.add_listener(channel, lambda _c, _pid, ch, payload: forward(ch, payload))
@@ -38,7 +47,7 @@ async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
         # connection that no notice would ever reveal.
         while True:
             await asyncio.sleep(KEEPALIVE_S)
-            await conn.fetchval("SELECT 1", timeout=timeout)
+            await conn.fetchval("SELECT 1", timeout=min(timeout, LOST_AFTER_S))
     finally:
         conn.terminate()
 

@@ -11,7 +11,19 @@ from typing import Any
 import msgspec
 
 from gateway.store.model import OpsResult, Submission
-from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
+from routing.ops import (
+    Create,
+    Credit,
+    Debit,
+    Derive,
+    EditList,
+    NextSerial,
+    Op,
+    Open,
+    Require,
+    Transition,
+    TransitionAll,
+)
 
 # \u0000 preceded by an even number of backslashes (an escaped backslash
 # followed by the text "u0000" is harmless).
@@ -42,6 +54,39 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "from": list(op.from_states),
                 "to": op.to_state,
                 "patch": op.patch,
+                "path": op.path,
+            }
+        case TransitionAll():
+            return {
+                "op": "transition_all",
+                "kind": op.kind,
+                "from": list(op.from_states),
+                "to": op.to_state,
+                "owner": op.owner,
+                "where": op.where,
+                "vars": op.vars,
+                "patch": op.patch,
+                "path": op.path,
+            }
+        case Derive():
+            return {
+                "op": "derive",
+                "kind": op.kind,
+                "key": op.key,
+                "source": op.source,
+                "state": op.state,
+                "patch": op.patch,
+                "path": op.path,
+            }
+        case EditList():
+            return {
+                "op": "edit_list",
+                "kind": op.kind,
+                "key": op.key,
+                "member": op.member,
+                "states": list(op.states),
+                "add": list(op.add),
+                "remove": list(op.remove),
                 "path": op.path,
             }
         case Require():

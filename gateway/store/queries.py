@@ -54,6 +54,19 @@ ENTITY = "SELECT kind, key, state, owner, data, version FROM entities WHERE kind
 ENTITIES = (
     "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 ORDER BY key"
 )
+ENTITIES_IN_STATES = (
+    "SELECT kind, key, state, owner, data, version FROM entities"
+    " WHERE kind = $1 AND state = ANY($2::text[]) ORDER BY key"
+)
+HISTORY = """
+SELECT from_state, to_state, patch, sender, doc_id, at FROM entity_history
+WHERE kind = $1 AND key = $2 ORDER BY id
+"""
+NEXT_COUNTER = """
+INSERT INTO counters (counter, value) VALUES ($1, 1)
+ON CONFLICT (counter) DO UPDATE SET value = counters.value + 1
+RETURNING value
+"""
 
 LAST_SEQ = "SELECT coalesce(max(last_seq), 0) FROM enterprise_seq WHERE enterprise = $1"
 

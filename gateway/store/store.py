@@ -26,7 +26,7 @@ from gateway.store.database import Database, utc_today
 from gateway.store.embedded import EmbeddedServer
 from gateway.store.failures import Transient, is_transient
 from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter
-from gateway.store.model import Entity, Outcome, Sealer, Submission
+from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
 from gateway.store.notify import ENTITIES, FEED, Fanout, listen_until_lost
 from routing.errors import Unavailable
 
@@ -38,6 +38,7 @@ MAINTENANCE_INTERVAL_S = 3600.0
 # DETACH ... CONCURRENTLY waits for transactions that may still see the partition.
 MAINTENANCE_TIMEOUT_S = 120.0
 PING_TIMEOUT_S = 1.0
+LISTEN_RETRY_S = 0.05  # first reconnect after a loss: at once, then backing off
 MAX_SEQ = 2**63 - 1  # bigint
 LISTEN_BACKOFF_S = 1.0
 
@@ -176,6 +177,20 @@ class Store:
             return []
         return await self._call(lambda: self._db.entities(kind, None))
 
+    async def entities_in(self, kind: str, states: tuple[str, ...]) -> list[Entity]:
+        """Every entity of ``kind`` whose state is one of ``states``, ordered by key."""
+        return await self._call(lambda: self._db.entities(kind, None, states))
+
+    async def history(self, kind: str, key: str) -> list[Change]:
+        """Every change of entity (kind, key), oldest first (its creation first)."""
+        if not _storable(kind, key):
+            return []
+        return await self._call(lambda: self._db.history(kind, key))
+
+    async def next_counter(self, counter: str) -> int:
+        """The next value of a counter (1, 2, ...), strictly increasing across processes."""
+        return await self._call(lambda: self._db.next_counter(counter))
+
     async def listen(self) -> trio.MemoryReceiveChannel[str]:
         """Enterprise codes whose feed grew, from any process ("*": re-read all)."""
         return self._subscribe(FEED)
@@ -244,12 +259,17 @@ class Store:
                 token.run_sync_soon(self._fanout.publish, channel, payload)
 
         timeout = self._config.store_timeout_s
+        backoff = LISTEN_RETRY_S
         while True:
+            started = trio.current_time()
             try:
                 await self._loop.call(lambda: listen_until_lost(self._url, forward, timeout))
             except Exception:
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)
-            await trio.sleep(LISTEN_BACKOFF_S)
+            if trio.current_time() - started > LISTEN_BACKOFF_S:
+                backoff = LISTEN_RETRY_S  # it had been up: this is a new outage
+            await trio.sleep(backoff)
+            backoff = min(backoff * 2, LISTEN_BACKOFF_S)
 
 
 def _storable(*texts: str) -> bool:

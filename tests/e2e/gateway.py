@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +75,28 @@ class Gateway:
         return code
 
     def card(self, enterprise: str, kind: str = "legal", *, key: bytes | None = None,
-             days: int | None = None) -> Signer:
+             days: int | None = None, not_before: datetime | None = None,
+             grants: list[str] | None = None) -> Signer:
         pair = KeyPair(key) if key is not None else KeyPair.generate()
         body: dict[str, Any] = {"enterprise": enterprise, "kind": kind, "holder": "测试持卡人",
                                 "public_key": public_key_to_hex(pair.public_key)}
         if days is not None:
             body["days"] = days
+        if not_before is not None:
+            body["not_before"] = not_before.isoformat()
+        if grants is not None:
+            body["grants"] = grants
         receipt = self.admin_submit("identity.card_issue", body)
         return Signer(pair.private_key, receipt["ref"]["cert"])
+
+
+def batch(gateway: Gateway, envelopes: list[bytes]) -> list[dict[str, Any]]:
+    """Submit in one batch request; each result's status and its receipt or problem."""
+    with gateway.client() as client:
+        reply = client.submit_batch(envelopes)
+    assert reply.status == 200, reply.body
+    results: list[dict[str, Any]] = reply.json()["results"]
+    return results
 
 
 def start_gateway(tmp: Path, database_url: str | None, *, workers: int = 1,

@@ -11,14 +11,15 @@ from .helpers import enterprise, submission
 
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
-    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq",
+    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "entities_in",
+    "history", "next_counter",
 }  # fmt: skip
 
 
 def test_exports_and_methods_are_the_documented_ones() -> None:
     assert set(gateway.store.__all__) == {
-        "Entity", "OpsResult", "Outcome", "Sealed", "Sealer", "Store", "StoreMisconfigured",
-        "Submission",
+        "Change", "Entity", "OpsResult", "Outcome", "Sealed", "Sealer", "Store",
+        "StoreMisconfigured", "Submission",
     }  # fmt: skip
     public = {name for name, _ in inspect.getmembers(Store) if not name.startswith("_")}
     assert public == STORE_METHODS

@@ -7,8 +7,9 @@ from pathlib import Path
 import trio
 
 from gateway.store import Store
+from gateway.store.notify import KEEPALIVE_S, LOST_AFTER_S
 
-from .helpers import enterprise, scaled, sealer, store_config, submission
+from .helpers import Sql, enterprise, scaled, sealer, store_config, submission
 
 
 async def test_concurrent_commits_get_distinct_consecutive_seqs(store: Store) -> None:
@@ -50,6 +51,23 @@ async def test_listen_hears_commits_of_another_store(
                 pass
     finally:
         await other.aclose()
+
+
+async def test_a_lost_listen_connection_is_replaced_within_a_second_or_two(
+    store: Store, sql: Sql
+) -> None:
+    changes = await store.listen_entities()
+    with trio.fail_after(5):
+        assert await changes.receive() == "*"
+    killed = await sql.fetchval(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE application_name = 'eport-listen' AND datname = current_database()")
+    assert killed >= 1
+    start = trio.current_time()
+    with trio.fail_after(2 * (KEEPALIVE_S + LOST_AFTER_S)):
+        while await changes.receive() != "*":  # reconnected: re-read everything
+            pass
+    print(f"LISTEN replaced after {trio.current_time() - start:.3f} s")
 
 
 async def test_out_of_range_cursors_read_nothing_instead_of_failing(store: Store) -> None:

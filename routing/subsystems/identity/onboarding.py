@@ -3,26 +3,33 @@
 Onboarding is signed by platform department cards. A card's certificate is
 issued by the platform CA (the handler's one capability); its serial is derived
 from the issuing document, so a replay can never mint a second certificate.
+
+Each trader, broker or processor has one legal card: registration opens its
+``legal_card`` slot ``vacant``, issuing a legal card fills it (``active``, naming
+the card), voiding or cancelling that card empties it again.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core_ext import fields, sm3
+from core_ext import fields
 from routing.errors import FieldInvalid
-from routing.ops import Create, Require
+from routing.ops import Create, Require, Transition
 from routing.registry import Decision, DocContext, DocSpec
 from routing.rules import check
+from routing.subsystems.identity.certify import CardFacts, certify
 
 CustomsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Z]{10}$")]
 Uscc = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")]
 # Printable text: no control characters (they hide in names and break reports).
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 PublicKeyHex = Annotated[str, msgspec.Meta(pattern=r"^04[0-9a-f]{128}$")]
+Days = Annotated[int, msgspec.Meta(ge=1, le=3650)]
+GrantName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}$")]
 
 EnterpriseType = Literal["trader", "broker", "processor", "department"]
 DepartmentKind = Literal[
@@ -61,14 +68,13 @@ def department_kind_matches_type(body: EnterpriseRegister) -> None:
 
 def register_enterprise(ctx: DocContext, body: EnterpriseRegister) -> Decision:
     data = msgspec.to_builtins(body)
-    return Decision(
-        ref={"enterprise": body.code},
-        ops=(
-            Create("enterprise", body.code, "active", body.code, data, path="$.body.code"),
-            Create("uscc", body.uscc, "active", body.code, {"code": body.code},
-                   path="$.body.uscc"),
-        ),
-    )
+    ops: list[Any] = [
+        Create("enterprise", body.code, "active", body.code, data, path="$.body.code"),
+        Create("uscc", body.uscc, "active", body.code, {"code": body.code}, path="$.body.uscc"),
+    ]
+    if body.type != "department":
+        ops.append(Create("legal_card", body.code, "vacant", body.code, {"cert": None}))
+    return Decision(ref={"enterprise": body.code}, ops=tuple(ops))
 
 
 class CardIssue(msgspec.Struct, forbid_unknown_fields=True):
@@ -76,29 +82,26 @@ class CardIssue(msgspec.Struct, forbid_unknown_fields=True):
     kind: CardKind
     holder: Name
     public_key: PublicKeyHex
-    days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 730
-    grants: list[str] = []
+    days: Days = 730
+    # First grants of an operator or declarant card; what its enterprise has no
+    # business right to is ignored (routing/rights.py).
+    grants: list[GrantName] = []
+    # Default: the time of receipt. Signed only by the platform (a backdated or
+    # post-dated certificate, e.g. a card prepared for a start date).
+    not_before: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
 def issue_card(ctx: DocContext, body: CardIssue) -> Decision:
-    if ctx.issuer is None:
-        raise RuntimeError("identity.card_issue needs the platform CA")
-    serial = card_serial(ctx.sender, ctx.doc_id)
-    not_after = ctx.received_at + timedelta(days=body.days)
-    public_key = bytes.fromhex(body.public_key)
-    pem = ctx.issuer.issue(serial=serial, enterprise=body.enterprise, kind=body.kind,
-                           holder=body.holder, public_key=public_key,
-                           not_before=ctx.received_at, days=body.days)
-    serial_hex = format(serial, "x")
+    facts = CardFacts(body.enterprise, body.kind, body.holder, body.public_key)
+    serial_hex, certificate = certify(ctx, facts, body.not_before or ctx.received_at,
+                                      body.days, "$.body.not_before")
     data: dict[str, Any] = {
         "enterprise": body.enterprise,
         "kind": body.kind,
         "holder": body.holder,
-        "public_key": body.public_key,
-        "not_before": ctx.received_at.isoformat(),
-        "not_after": not_after.isoformat(),
+        "card_no": serial_hex,
+        **certificate,
         "grants": sorted(set(body.grants)),
-        "certificate": pem,
     }
     is_department = "$.type == \"department\"" if body.kind == "department" else \
         "$.type != \"department\""
@@ -110,16 +113,11 @@ def issue_card(ctx: DocContext, body: CardIssue) -> Decision:
                 path="$.body.kind"),
     ]
     if body.kind == "legal":
-        ops.append(Create("legal_card", body.enterprise, "active", body.enterprise,
-                          {"cert": serial_hex}, path="$.body.kind"))
+        ops.append(Transition("legal_card", body.enterprise, ("vacant",), "active",
+                              {"cert": serial_hex}, path="$.body.kind"))
     ops.append(Create("card", serial_hex, "active", body.enterprise, data))
-    return Decision(ref={"cert": serial_hex, "certificate": pem}, ops=tuple(ops))
-
-
-def card_serial(sender: str, doc_id: str) -> int:
-    """64-bit positive serial derived from the issuing document (top bit clear)."""
-    digest = sm3.digest(f"{sender}\n{doc_id}".encode())
-    return int.from_bytes(digest[:8], "big") >> 1 or 1
+    return Decision(ref={"cert": serial_hex, "certificate": certificate["certificate"]},
+                    ops=tuple(ops))
 
 
 SPECS: tuple[DocSpec[Any], ...] = (
