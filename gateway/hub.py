@@ -1,7 +1,7 @@
 """Fan-out of feed notifications to this process's open streams.
 
 The store LISTENs once per process; every notification names an enterprise
-whose feed grew (on any worker), or "*" after the LISTEN connection was
+that was sent an event (by any worker), or "*" after the LISTEN connection was
 re-established (wake everyone: hints may have been lost). Each stream of that
 enterprise is woken and reads the feed after its own cursor, so nothing is
 lost if wakeups coalesce.

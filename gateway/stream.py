@@ -25,7 +25,6 @@ from gateway.runtime import Runtime, utc_now
 from routing.cards import identify
 from routing.envelope import decode_base64
 from routing.errors import EportError
-from routing.receipts import open_envelope
 
 POLICY_VIOLATION = 1008
 SUBPROTOCOL = "eport.v1"
@@ -147,10 +146,10 @@ async def _events(runtime: Runtime, enterprise: str,
                   send: trio.MemorySendChannel[bytes]) -> None:
     async with send, runtime.hub.subscribe(enterprise) as (cursor, wakeups):
         async for _ in wakeups:
-            while page := await runtime.store.feed(enterprise, cursor, FEED_PAGE):
-                for seq, item in page:
-                    cursor = seq
-                    if open_envelope(item).body.status == "event":
-                        await send.send(b'{"op":"event","receipt":' + item + b"}")
+            while page := await runtime.store.feed(enterprise, cursor, FEED_PAGE,
+                                                   events_only=True):
+                for _, item in page:
+                    await send.send(b'{"op":"event","receipt":' + item + b"}")
+                cursor = page[-1][0]
                 if len(page) < FEED_PAGE:
                     break

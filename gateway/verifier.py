@@ -4,7 +4,8 @@ Requests with more than a couple of documents hand them to one collector; it
 drains whatever is waiting (up to ``max_batch``) and verifies it with
 ``sm2.verify_batch``, which releases the GIL, on at most ``threads`` threads at
 once: one thread hop per batch, not per document, and both cores verify while
-the event loop keeps serving. One or two signatures are verified inline.
+the event loop keeps serving. A lone request's one or two signatures are
+verified inline.
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ class Verifier:
         self._max_batch = max_batch
         self._send, self._receive = trio.open_memory_channel[_Job](float("inf"))
 
-    async def verify(self, items: Sequence[Admitted]) -> list[str | None]:
-        """Reason each signature failed, or None where it verified, in order."""
+    async def verify(self, items: Sequence[Admitted], *, alone: bool = False) -> list[str | None]:
+        """Reason each signature failed, or None where it verified, in order.
+
+        ``alone``: nothing else is being submitted right now. Then one or two
+        signatures cost less inline than the hop to a thread and back; under
+        concurrency the collector batches them onto the threads instead.
+        """
         if not items:
             return []
-        if len(items) <= INLINE_MAX:
-            # One or two signatures cost less than the hop to a thread and back; the
-            # event loop pauses for them, and more workers use more cores instead.
+        if alone and len(items) <= INLINE_MAX:
             return _verify_all(items)
         job = _Job(items)
         self._send.send_nowait(job)

@@ -72,7 +72,8 @@ async def write_batch(
 async def _transact(
     conn: asyncpg.Connection, firsts: dict[Key, Submission], sealer: Sealer
 ) -> tuple[dict[Key, Stored], set[Key], set[str]]:
-    """The transaction; returns every key's stored receipt, the new keys, touched feeds."""
+    """The transaction; returns every key's stored receipt, the new keys, and the
+    enterprises that were sent events (receipts reach their senders in the answer)."""
     sealed: dict[Key, bytes] = {}
     body_done = False
     try:
@@ -92,7 +93,7 @@ async def _transact(
         raise
     for sub, seq, seal in zip(new, seqs, seals, strict=True):
         stored[sub.key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
-    return stored, new_keys, {enterprise for seq in seqs for enterprise in seq}
+    return stored, new_keys, {enterprise for sub in new for enterprise in sub.notify}
 
 
 def _outcome(

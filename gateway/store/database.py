@@ -164,9 +164,12 @@ class Database:
             return None
         return Outcome("replay", found.receipt, found.status, found.code, found.seq)
 
-    async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+    async def feed(
+        self, enterprise: str, after: int, limit: int, events_only: bool
+    ) -> list[tuple[int, bytes]]:
+        query = queries.EVENTS_AFTER if events_only else queries.FEED_AFTER
         async with self._connection() as conn:
-            rows = await conn.fetch(queries.FEED_AFTER, enterprise, after, limit)
+            rows = await conn.fetch(query, enterprise, after, limit)
         return [(row["seq"], row["body"]) for row in rows]
 
     async def entities(

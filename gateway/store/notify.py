@@ -28,7 +28,8 @@ KEEPALIVE_S = 0.5
 LOST_AFTER_S = 1.0
 APPLICATION_NAME = "eport-listen"  # names the LISTEN session in pg_stat_activity
 
-Forward = Callable[[str, str], None]
+Notice = tuple[str, str]  # (channel, payload)
+Forward = Callable[[list[Notice]], None]
 
 
 async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
@@ -38,11 +39,24 @@ async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
     """
     conn = await asyncpg.connect(url, timeout=timeout,
                                  server_settings={"application_name": APPLICATION_NAME})
+    loop = asyncio.get_running_loop()
+    heard: list[Notice] = []
+
+    def flush() -> None:
+        batch = heard.copy()
+        heard.clear()
+        forward(batch)
+
+    def hear(_conn: object, _pid: int, channel: str, payload: str) -> None:
+        # A commit's notices arrive together: hand them over in one crossing into trio.
+        if not heard:
+            loop.call_soon(flush)
+        heard.append((channel, payload))
+
     try:
         for channel in (FEED, ENTITIES):
-            await conn.add_listener(channel, lambda _c, _pid, ch, payload: forward(ch, payload))
-        for channel in (FEED, ENTITIES):
-            forward(channel, EVERYTHING)
+            await conn.add_listener(channel, hear)
+        forward([(channel, EVERYTHING) for channel in (FEED, ENTITIES)])
         # Notices arrive as callbacks; a periodic round trip notices a dead
         # connection that no notice would ever reveal.
         while True:
@@ -62,6 +76,10 @@ class Fanout:
         send, receive = trio.open_memory_channel[str](SUBSCRIBER_BUFFER)
         self._subscribers[channel].append(send)
         return receive
+
+    def publish_all(self, notices: list[Notice]) -> None:
+        for channel, payload in notices:
+            self.publish(channel, payload)
 
     def publish(self, channel: str, payload: str) -> None:
         names = payload.split(",") if channel == FEED else [payload]

@@ -49,6 +49,10 @@ FEED_COLUMNS = ("enterprise", "seq", "kind", "sender", "doc_id", "received_at", 
 FEED_AFTER = """
 SELECT seq, body FROM feed WHERE enterprise = $1 AND seq > $2 ORDER BY seq LIMIT $3
 """
+EVENTS_AFTER = """
+SELECT seq, body FROM feed WHERE enterprise = $1 AND seq > $2 AND kind = 'event'
+ORDER BY seq LIMIT $3
+"""
 
 ENTITY = "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 AND key = $2"
 ENTITIES = (

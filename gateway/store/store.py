@@ -27,7 +27,7 @@ from gateway.store.embedded import EmbeddedServer
 from gateway.store.failures import Transient, is_transient
 from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter
 from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
-from gateway.store.notify import ENTITIES, FEED, Fanout, listen_until_lost
+from gateway.store.notify import ENTITIES, FEED, Fanout, Notice, listen_until_lost
 from routing.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,14 @@ class Store:
             return None
         return await self._call(lambda: self._db.stored(sender, doc_id))
 
-    async def feed(self, enterprise: str, after: int, limit: int) -> list[tuple[int, bytes]]:
-        """Receipts and events of ``enterprise`` with seq > after, in seq order."""
+    async def feed(
+        self, enterprise: str, after: int, limit: int, *, events_only: bool = False
+    ) -> list[tuple[int, bytes]]:
+        """Receipts and events (or events only) of ``enterprise`` with seq > after, by seq."""
         if limit <= 0 or after >= MAX_SEQ or not _storable(enterprise):
             return []
         after, limit = max(after, 0), min(limit, MAX_SEQ)  # seqs start at 1
-        return await self._call(lambda: self._db.feed(enterprise, after, limit))
+        return await self._call(lambda: self._db.feed(enterprise, after, limit, events_only))
 
     async def entity(self, kind: str, key: str) -> Entity | None:
         """One entity, or None."""
@@ -192,7 +194,7 @@ class Store:
         return await self._call(lambda: self._db.next_counter(counter))
 
     async def listen(self) -> trio.MemoryReceiveChannel[str]:
-        """Enterprise codes whose feed grew, from any process ("*": re-read all)."""
+        """Enterprises that were sent events, by any process ("*": re-read all)."""
         return self._subscribe(FEED)
 
     async def listen_entities(self) -> trio.MemoryReceiveChannel[str]:
@@ -254,9 +256,9 @@ class Store:
     async def _listen_forever(self) -> None:
         token = trio.lowlevel.current_trio_token()
 
-        def forward(channel: str, payload: str) -> None:
+        def forward(notices: list[Notice]) -> None:
             with contextlib.suppress(trio.RunFinishedError):
-                token.run_sync_soon(self._fanout.publish, channel, payload)
+                token.run_sync_soon(self._fanout.publish_all, notices)
 
         timeout = self._config.store_timeout_s
         backoff = LISTEN_RETRY_S

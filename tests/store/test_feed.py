@@ -37,20 +37,29 @@ async def test_feed_pages_by_after_and_limit(store: Store) -> None:
     assert await store.feed(sender, 5, 10) == []
 
 
-async def test_listen_hears_commits_of_another_store(
+async def test_listen_hears_events_committed_by_another_store(
     store: Store, tmp_path: Path, database_url: str
 ) -> None:
     feed = await store.listen()
-    sender = enterprise()
+    sender, partner = enterprise(), enterprise()
     other = await Store.open(store_config(tmp_path, database_url), sealer)
     try:
         with trio.fail_after(5):
             assert await feed.receive() == "*"  # connected: re-read everything
-            await other.commit(submission(sender, "L-1"))
-            while await feed.receive() != sender:
-                pass
+            await other.commit(submission(sender, "L-1"))  # a receipt only: no notice
+            await other.commit(submission(sender, "L-2", notify=(partner,)))
+            assert await feed.receive() == partner
     finally:
         await other.aclose()
+
+
+async def test_events_only_skips_receipts(store: Store) -> None:
+    sender, partner = enterprise(), enterprise()
+    await store.commit(submission(sender, "E-1", notify=(partner,)))
+    await store.commit(submission(partner, "E-2"))
+    events = await store.feed(partner, 0, 10, events_only=True)
+    assert [seq for seq, _ in events] == [1]
+    assert [seq for seq, _ in await store.feed(partner, 0, 10)] == [1, 2]
 
 
 async def test_a_lost_listen_connection_is_replaced_within_a_second_or_two(
