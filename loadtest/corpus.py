@@ -68,6 +68,7 @@ class Planner:
         if not self._entries:
             raise ValueError("no document type of the mix is registered")
         self._weights = [entry.weight for entry in self._entries]
+        self._customs = [roster.cards[n].enterprise for n in roster.by_role.get("customs", [])]
         # Fresh ids on every build, even with a fixed seed: a rebuilt corpus must not
         # replay the previous one.
         self._tag = os.urandom(4).hex()
@@ -108,7 +109,9 @@ class Planner:
         entry = self._rng.choices(self._entries, self._weights)[0]
         card_no = self._rng.choice(self._roster.by_role[entry.role])
         sender = self._roster.cards[card_no].enterprise
-        context = BodyContext(self._rng, sender, self._roster.traders, self._roster.public_keys)
+        items = entry.items.draw(self._rng) if entry.items else None
+        context = BodyContext(self._rng, sender, self._roster.traders, self._roster.public_keys,
+                              self._customs, items)
         doc_id = f"LT-{self._tag}-{index:08d}"
         doc = {"id": doc_id, "type": entry.type, "sender": sender, "ts": _ts(self._ts),
                "body": body(entry, REGISTRY[entry.type], context)}

@@ -19,6 +19,7 @@ from typing import Any
 
 from core_ext.fields import org_code_check_char, uscc_check_char
 from routing.registry import DocSpec
+from routing.subsystems.dec.example import example_declaration
 
 EXAMPLE_SENDER = "1101910123"
 _CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -115,6 +116,8 @@ class BodyContext:
     sender: str
     traders: Sequence[str]  # registered enterprises a body may name
     public_keys: Sequence[str]  # valid SM2 points (hex) for card bodies
+    customs: Sequence[str]  # registered customs departments a declaration may name
+    items: int | None = None  # goods items drawn for this document, if its type has any
 
 
 def enterprise_register(ctx: BodyContext) -> dict[str, Any]:
@@ -129,9 +132,16 @@ def card_issue(ctx: BodyContext) -> dict[str, Any]:
             "public_key": ctx.rng.choice(ctx.public_keys)}
 
 
+def declaration(ctx: BodyContext) -> dict[str, Any]:
+    """The trader's own declaration to one of the registered customs offices."""
+    return example_declaration(ctx.items or 1, consignor=ctx.sender,
+                               customs_office=ctx.rng.choice(ctx.customs))
+
+
 GENERATORS: dict[str, Callable[[BodyContext], dict[str, Any]]] = {
     "identity.enterprise_register": enterprise_register,
     "identity.card_issue": card_issue,
+    "dec.declaration": declaration,
 }
 
 
@@ -139,8 +149,7 @@ def body(entry: MixEntry, spec: DocSpec[Any], ctx: BodyContext) -> dict[str, Any
     generator = GENERATORS.get(entry.type)
     if generator is not None:
         return generator(ctx)
-    count = entry.items.draw(ctx.rng) if entry.items else None
-    adapted: dict[str, Any] = _adapt(spec.example(), ctx.sender, count)
+    adapted: dict[str, Any] = _adapt(spec.example(), ctx.sender, ctx.items)
     return adapted
 
 
