@@ -85,6 +85,7 @@ async def test_hostile_inputs_over_http_are_4xx_and_store_nothing(gateway: Gatew
                 nursery.start_soon(one, data)
     assert all(400 <= status < 500 for status in statuses), statuses
     assert sum(statuses.values()) == len(items)
+    print(f"hostile: {len(items)} inputs, answers by status {dict(sorted(statuses.items()))}")
     # Schema and field rejections are stored receipts (they consume their id); nothing else is.
     stored = await rows(gateway.database_url, "SELECT count(*) FROM doc_keys") - before
     assert stored == statuses.get(422, 0)
@@ -141,6 +142,8 @@ async def test_database_outage_answers_503_and_recovers_without_losing_anything(
         assert retry_after and "" not in retry_after
         keys = await stored_keys(server.get_uri(), acknowledged)
         assert keys == len(acknowledged) > 0
+        print(f"outage: answers by status {statuses}, {len(acknowledged)} acknowledged, "
+              f"{keys} of them stored, Retry-After {sorted(retry_after)}")
     finally:
         server.cleanup()
 
