@@ -11,7 +11,18 @@ from typing import Any
 import msgspec
 
 from gateway.store.model import OpsResult, Submission
-from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
+from routing.ops import (
+    Create,
+    Credit,
+    Debit,
+    NextSerial,
+    Op,
+    Open,
+    Require,
+    Restore,
+    Settle,
+    Transition,
+)
 
 # \u0000 preceded by an even number of backslashes (an escaped backslash
 # followed by the text "u0000" is harmless).
@@ -71,6 +82,27 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "ledger": op.ledger,
                 "key": op.key,
                 "amount": str(op.amount),
+                "path": op.path,
+            }
+        case Restore():
+            sender, _, doc_id = op.document.partition("/")
+            return {
+                "op": "restore",
+                "ledger": op.ledger,
+                "sender": sender,
+                "doc_id": doc_id,
+                "path": op.path,
+            }
+        case Settle():
+            return {
+                "op": "settle",
+                "kind": op.kind,
+                "key": op.key,
+                "from": list(op.from_states),
+                "to": op.to_state,
+                "ledger": op.ledger,
+                "ledger_key": op.ledger_key,
+                "patch": op.patch,
                 "path": op.path,
             }
         case NextSerial():
