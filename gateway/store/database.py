@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -179,6 +180,11 @@ class Database:
             Entity(r["kind"], r["key"], r["state"], r["owner"], r["data"], r["version"])
             for r in rows
         ]
+
+    async def balances(self, ledger: str, keys: Sequence[str]) -> dict[str, Decimal]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(queries.BALANCES, ledger, list(keys))
+        return {r["key"]: r["balance"] for r in rows}
 
     async def last_seq(self, enterprise: str) -> int:
         async with self._pool.acquire(timeout=self._timeout) as conn:

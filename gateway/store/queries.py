@@ -55,6 +55,8 @@ ENTITIES = (
     "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 ORDER BY key"
 )
 
+BALANCES = "SELECT key, balance FROM ledgers WHERE ledger = $1 AND key = ANY($2::text[])"
+
 LAST_SEQ = "SELECT coalesce(max(last_seq), 0) FROM enterprise_seq WHERE enterprise = $1"
 
 # Seeding outside any document (the platform's own enterprise and admin card).
