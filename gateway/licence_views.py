@@ -20,6 +20,7 @@ import msgspec
 from gateway.store import Entity
 from routing.cards import Card
 from routing.errors import NotFound, PermissionDenied
+from routing.subsystems.dec.rules import QUANTITY
 from routing.subsystems.licence.kinds import line_key
 
 VEHICLE_READERS = frozenset({"public_security", "customs"})
@@ -57,8 +58,13 @@ def readable(card: Card, entity: Entity | None) -> Entity:
     return entity
 
 
+def quantity(balance: Decimal) -> str:
+    """In the declaration's N19,5 text form; every change to a line is in that scale."""
+    return QUANTITY.format(int(balance.scaleb(QUANTITY.scale)))
+
+
 def licence(entity: Entity, balances: dict[str, Decimal]) -> bytes:
-    shown = [{**line, "balance": str(balances[line_key(entity.key, line["line"])])}
+    shown = [{**line, "balance": quantity(balances[line_key(entity.key, line["line"])])}
              for line in lines_of(entity)]
     return msgspec.json.encode({"licence": entity.key, "state": entity.state,
                                 **entity.data, "lines": shown})
