@@ -11,7 +11,7 @@ from .helpers import enterprise, submission
 
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
-    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq",
+    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "balances",
 }  # fmt: skip
 
 

@@ -20,7 +20,6 @@ import msgspec
 from routing.errors import RuleViolation
 from routing.ops import Op, Require, Restore, Transition
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.declare import recipients
 from routing.subsystems.dec.entry_numbers import assign_entry_number
 from routing.subsystems.dec.parties import china_day
 from routing.subsystems.dec.schema import Vin
@@ -30,7 +29,7 @@ from routing.subsystems.dec.states import (
     DeclarationTransition,
 )
 from routing.subsystems.dec.tax import TaxBill, tax_bill_ops
-from routing.subsystems.dec.types import CustomsCode, DocRef, Flag, initiator
+from routing.subsystems.dec.types import CustomsCode, DocRef, Flag, initiator, recipients
 from routing.subsystems.identity.lifecycle import Reason
 from routing.subsystems.licence.kinds import LICENCE_LEDGER
 from routing.subsystems.licence.vehicles import certificates, vins_are_declared

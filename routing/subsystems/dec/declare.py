@@ -17,14 +17,9 @@ from routing.subsystems.dec.example import example_declaration
 from routing.subsystems.dec.parties import china_day, declaration_parties
 from routing.subsystems.dec.rules import RULES
 from routing.subsystems.dec.schema import Declaration
-from routing.subsystems.dec.types import doc_key
+from routing.subsystems.dec.types import doc_key, recipients
 from routing.subsystems.dec.writeoffs import write_off_ops, write_offs_are_sound
 from routing.subsystems.licence.vehicles import vin_digest
-
-
-def recipients(sender: str, *parties: str | None) -> tuple[str, ...]:
-    """Every party concerned except the sender (who has its receipt), each once."""
-    return tuple(dict.fromkeys(p for p in parties if p is not None and p != sender))
 
 
 def declare(ctx: DocContext, body: Declaration) -> Decision:

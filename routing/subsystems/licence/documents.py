@@ -17,7 +17,7 @@ from routing.errors import RuleViolation
 from routing.ops import Create, Credit, Debit, Op, Open, Require, Transition
 from routing.registry import Decision, DocContext, DocSpec, Event
 from routing.subsystems.dec.rules import QUANTITY
-from routing.subsystems.dec.types import doc_key
+from routing.subsystems.dec.types import doc_key, recipients
 from routing.subsystems.licence.kinds import ISSUERS, KINDS, LICENCE_LEDGER, line_key
 from routing.subsystems.licence.schema import (
     Amend,
@@ -56,8 +56,12 @@ def issue(ctx: DocContext, body: Issue) -> Decision:
         line.quantity, f"$.body.lines[{n - 1}].quantity")), body.holder,
         path=f"$.body.lines[{n - 1}]") for n, line in enumerate(body.lines, 1)]
     ref = {"licence": key, "state": "valid", "lines": len(lines)}
-    return Decision(ref, tuple(ops), Event((body.holder,), ctx.sender, ctx.doc_id,
-                                           ctx.doc_type, ref))
+    return Decision(ref, tuple(ops), to_holder(ctx, body.holder, ref))
+
+
+def to_holder(ctx: DocContext, holder: str, ref: dict[str, Any]) -> Event:
+    """The holder hears of its licence (unless it is the sender: hostile bodies say so)."""
+    return Event(recipients(ctx.sender, holder), ctx.sender, ctx.doc_id, ctx.doc_type, ref)
 
 
 def issued_by_sender(ctx: DocContext, licence: str, holder: str) -> Require:
@@ -87,8 +91,7 @@ def amend(ctx: DocContext, body: Amend) -> Decision:
         ops.append(move(LICENCE_LEDGER, line_key(body.licence, change.line), amount,
                         path=f"{path}.quantity"))
     ref = {"licence": body.licence, "state": rule.to_state}
-    return Decision(ref, tuple(ops), Event((body.holder,), ctx.sender, ctx.doc_id,
-                                           ctx.doc_type, ref))
+    return Decision(ref, tuple(ops), to_holder(ctx, body.holder, ref))
 
 
 def revoke(ctx: DocContext, body: Revoke) -> Decision:
@@ -98,7 +101,7 @@ def revoke(ctx: DocContext, body: Revoke) -> Decision:
                       {"revoked_by": doc_key(ctx.sender, ctx.doc_id), "reason": body.reason},
                       path="$.body.licence"))
     ref = {"licence": body.licence, "state": rule.to_state}
-    return Decision(ref, ops, Event((body.holder,), ctx.sender, ctx.doc_id, ctx.doc_type, ref))
+    return Decision(ref, ops, to_holder(ctx, body.holder, ref))
 
 
 EXAMPLE_LICENCE = "1100M00001/LIC-2026-000001"

@@ -16,9 +16,8 @@ import msgspec
 
 from routing.ops import Create, Op, Require
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.declare import recipients
 from routing.subsystems.dec.parties import IS_CUSTOMS
-from routing.subsystems.dec.types import CustomsCode, doc_key
+from routing.subsystems.dec.types import CustomsCode, doc_key, recipients
 
 IS_BANK = '$.type == "department" && $.department_kind == "bank"'
 BankAccount = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{8,32}$")]

@@ -17,10 +17,17 @@ import msgspec
 
 from routing.ops import Debit, Op, Require, Settle, Transition
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.declare import recipients
 from routing.subsystems.dec.parties import china_day
 from routing.subsystems.dec.tax import TAX_AMOUNT, TAX_OWED, TaxBill, bill_amount, cny
-from routing.subsystems.dec.types import Amount, CustomsCode, DocRef, Text, doc_key, initiator
+from routing.subsystems.dec.types import (
+    Amount,
+    CustomsCode,
+    DocRef,
+    Text,
+    doc_key,
+    initiator,
+    recipients,
+)
 from routing.subsystems.payment.states import AGREEMENT_STATES, BILL_STATES, BILL_TRANSITIONS
 
 # <customs>/<tax_due doc id>/<n>: see dec/tax.py.
