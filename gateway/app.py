@@ -1,4 +1,4 @@
-"""The quart-trio application: queries, schemas, certificates, health, metrics.
+"""The quart-trio application: queries, licences, schemas, certificates, health, metrics.
 
 ``create_app`` returns the ASGI callable hypercorn serves: the ingest fast path
 in front of this application (see ``gateway/fastpath.py``).
@@ -12,6 +12,7 @@ import msgspec
 from quart import Response, request, websocket
 from quart_trio import QuartTrio
 
+from gateway import licence_views
 from gateway.config import Config
 from gateway.fastpath import FastPath
 from gateway.identity import card_status, enterprise_record, revocation_list
@@ -23,6 +24,7 @@ from gateway.stream import serve_stream
 from routing.errors import EnvelopeInvalid, NotFound, ProblemError, Unavailable
 from routing.signed_requests import authenticate
 from routing.subsystems import REGISTRY
+from routing.subsystems.licence.kinds import AUTOMOBILE_CERTIFICATE, LICENCE_LEDGER
 
 PEM = "application/x-pem-file"
 CRL_DER = "application/pkix-crl"
@@ -83,6 +85,22 @@ def create_app(config: Config | None = None) -> FastPath:
         following = items[-1][0] if items else after
         body = b'{"items":[' + b",".join(item for _, item in items) + b'],"next":%d}' % following
         return Response(body, content_type="application/json")
+
+    @app.get("/v1/licences/vehicle/<vin>")
+    async def vehicle_certificate(vin: str) -> Response:
+        licence_views.vehicle_reader(caller())
+        found = await runtime().store.entity(AUTOMOBILE_CERTIFICATE, vin)
+        return Response(licence_views.vehicle_certificate(found),
+                        content_type="application/json")
+
+    @app.get("/v1/licences/<issuer>/<doc_id>")
+    async def licence(issuer: str, doc_id: str) -> Response:
+        card = caller()
+        found = await runtime().store.entity("licence", f"{issuer}/{doc_id}")
+        entity = licence_views.readable(card, found)
+        balances = await runtime().store.balances(LICENCE_LEDGER,
+                                                  licence_views.licence_lines(entity))
+        return Response(licence_views.licence(entity, balances), content_type="application/json")
 
     @app.get("/v1/schemas")
     async def schemas() -> Response:

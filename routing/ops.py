@@ -11,7 +11,8 @@ and path. Other documents of the batch are unaffected.
 Entities are business objects with a state (cards, declarations, entrustments,
 agreements, bills...), keyed by (kind, key), with a JSON ``data`` object and an
 ``owner`` enterprise. Ledgers are balances keyed by (ledger, key), changed only
-through Open/Debit/Credit; every change is a history row naming the document.
+through Open/Debit/Credit/Restore; every change is a history row naming the
+document, so any balance is the sum of its history.
 
     op             fails with               when
     Create         STATE_CONFLICT           (kind, key) exists already
@@ -30,6 +31,13 @@ through Open/Debit/Credit; every change is a history row naming the document.
     Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
                    LEDGER_INSUFFICIENT      balance < amount
     Credit         REFERENCE_UNKNOWN        (ledger, key) does not exist
+    Restore        never                    (credits back, on every key of ``ledger``, what
+                                            ``document`` debited and no Restore gave back yet;
+                                            the amounts come from ledger_history)
+    Settle         REFERENCE_UNKNOWN        (kind, key) or (ledger, ledger_key) does not exist
+                                            (otherwise moves the entity from from_states to
+                                            to_state once the balance is zero; in any other
+                                            state or with a balance left it does nothing)
     NextSerial     REFERENCE_UNKNOWN        its ``stamp`` entity does not exist
                    RULE_VIOLATION           the value outgrew ``width`` digits
                    (otherwise returns the next value of a counter as result[name])
@@ -170,5 +178,41 @@ class NextSerial:
     path: str = "$"
 
 
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """Give back what a document took: a rejected declaration's licence write-offs.
+
+    The handler of the rejection cannot read how much the declaration debited, so
+    the store sums it from ledger_history (rows of ``document``, "sender/doc id",
+    on ``ledger``, less what earlier Restores of it gave back) and credits each key
+    in key order; the history rows name the restoring document and, in
+    ``restores``, the restored one. Restoring twice gives back nothing more.
+    """
+
+    ledger: str
+    document: str
+    path: str = "$"
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """Move (kind, key) from ``from_states`` to ``to_state`` once (ledger, ledger_key)
+    is zero: a declaration becomes tax_paid with the payment of its last bill.
+
+    The ledger row is read under a row lock (as a Debit takes it), so of two
+    documents paying the last two bills at once the second waits, sees a zero
+    balance and moves the entity; the first sees money still owed and does nothing.
+    """
+
+    kind: str
+    key: str
+    from_states: tuple[str, ...]
+    to_state: str
+    ledger: str
+    ledger_key: str
+    patch: JSON = field(default_factory=dict)
+    path: str = "$"
+
+
 Op = (Create | Transition | TransitionAll | Derive | EditList | Require | Open | Debit | Credit
-      | NextSerial)
+      | Restore | Settle | NextSerial)

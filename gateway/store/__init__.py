@@ -1,7 +1,8 @@
 """The store: PostgreSQL behind a trio API (the only package that imports asyncpg).
 
 General layout:
-  store.py         Store: open/aclose, commit, get, feed, entities, listen, ping, maintain
+  store.py         Store: open/aclose, commit, get, feed, entities, balances, listen, ping,
+                   maintain
   model.py         Submission, Sealed, Outcome, OpsResult, Entity, Sealer, StoreMisconfigured
   group_commit.py  trio side of group commit: queue, batching writers, retries
   bridge.py        LoopThread: runs coroutines on the asyncio (uvloop) thread from trio

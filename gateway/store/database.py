@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -196,6 +197,11 @@ class Database:
     async def next_counter(self, counter: str) -> int:
         async with self._connection() as conn:
             return int(await conn.fetchval(queries.NEXT_COUNTER, counter))
+
+    async def balances(self, ledger: str, keys: Sequence[str]) -> dict[str, Decimal]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(queries.BALANCES, ledger, list(keys))
+        return {r["key"]: r["balance"] for r in rows}
 
     async def last_seq(self, enterprise: str) -> int:
         async with self._pool.acquire(timeout=self._timeout) as conn:

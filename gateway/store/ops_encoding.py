@@ -21,6 +21,8 @@ from routing.ops import (
     Op,
     Open,
     Require,
+    Restore,
+    Settle,
     Transition,
     TransitionAll,
 )
@@ -116,6 +118,27 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "ledger": op.ledger,
                 "key": op.key,
                 "amount": str(op.amount),
+                "path": op.path,
+            }
+        case Restore():
+            sender, _, doc_id = op.document.partition("/")
+            return {
+                "op": "restore",
+                "ledger": op.ledger,
+                "sender": sender,
+                "doc_id": doc_id,
+                "path": op.path,
+            }
+        case Settle():
+            return {
+                "op": "settle",
+                "kind": op.kind,
+                "key": op.key,
+                "from": list(op.from_states),
+                "to": op.to_state,
+                "ledger": op.ledger,
+                "ledger_key": op.ledger_key,
+                "patch": op.patch,
                 "path": op.path,
             }
         case NextSerial():

@@ -72,6 +72,8 @@ ON CONFLICT (counter) DO UPDATE SET value = counters.value + 1
 RETURNING value
 """
 
+BALANCES = "SELECT key, balance FROM ledgers WHERE ledger = $1 AND key = ANY($2::text[])"
+
 LAST_SEQ = "SELECT coalesce(max(last_seq), 0) FROM enterprise_seq WHERE enterprise = $1"
 
 # Seeding outside any document (the platform's own enterprise and admin card).

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import trio
@@ -162,6 +163,12 @@ class Store:
             return None
         found = await self._call(lambda: self._db.entities(kind, key))
         return found[0] if found else None
+
+    async def balances(self, ledger: str, keys: list[str]) -> dict[str, Decimal]:
+        """The balance of each existing line (ledger, key) among ``keys``."""
+        if not _storable(ledger, *keys):
+            return {}
+        return await self._call(lambda: self._db.balances(ledger, keys))
 
     async def ensure_entity(
         self, kind: str, key: str, state: str, owner: str, data: dict[str, Any]

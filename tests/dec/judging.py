@@ -20,9 +20,9 @@ CUSTOMS = "2200C00001"
 
 
 def verdict(doc_type: str, body: Any, *, sender: str = TRADER, kind: str = "operator",
-            doc_id: str = "DOC-1", at: datetime = NOW) -> Verdict:
+            doc_id: str = "DOC-1", at: datetime = NOW, department: str = "customs") -> Verdict:
     card = Card(serial="abc1", enterprise=sender, enterprise_type="trader",
-                department_kind="customs" if kind == "department" else None, kind=kind,
+                department_kind=department if kind == "department" else None, kind=kind,
                 holder="张三", status="active", not_before=at - timedelta(days=1),
                 not_after=at + timedelta(days=1), public_key=b"", rights=frozenset())
     raw = msgspec.json.encode(body)

@@ -88,7 +88,7 @@ def test_every_action_follows_the_table_and_notifies_the_other_parties(doc_type:
     (move,) = [t for t in ops_of(result, Transition) if t.kind == "declaration"]
     assert (move.key, move.from_states, move.to_state) == (DECLARATION, rule.from_states,
                                                           rule.to_state)
-    (parties,) = requires(result, "declaration")
+    parties = requires(result, "declaration")[0]
     assert parties.vars["consignor"] == TRADER and parties.vars["customs_office"] == CUSTOMS
     everyone = {TRADER, BROKER, CUSTOMS}
     assert result.event is not None and set(result.event.recipients) == everyone - {sender}

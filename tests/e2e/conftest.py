@@ -32,6 +32,19 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, gateway_database: str) -> 
 
 
 @pytest.fixture(scope="session")
+def second_gateway(tmp_path_factory: pytest.TempPathFactory,
+                   gateway: Gateway) -> Iterator[Gateway]:
+    """Another `eport serve` process on the same database and home."""
+    tmp: Path = tmp_path_factory.mktemp("second")
+    (tmp / "home").symlink_to(gateway.home)
+    running = start_gateway(tmp, gateway.database_url)
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
+
+
+@pytest.fixture(scope="session")
 def tight_gateway(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) -> Iterator[Gateway]:
     """A second process on the same database and home, with small limits and slow commits."""
     tmp: Path = tmp_path_factory.mktemp("tight")

@@ -8,31 +8,15 @@ concurrently, in batches.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from core_ext import fields
-from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
+from tests.e2e.gateway import Gateway
 from tests.e2e.trade import Trade
 
 N = int(os.environ.get("EPORT_ENTRY_NUMBERS_N", "200"))
 BATCH = 100
-
-
-@pytest.fixture(scope="module")
-def second_gateway(tmp_path_factory: pytest.TempPathFactory,
-                   gateway: Gateway) -> Iterator[Gateway]:
-    tmp: Path = tmp_path_factory.mktemp("second")
-    (tmp / "home").symlink_to(gateway.home)
-    running = start_gateway(tmp, gateway.database_url)
-    try:
-        yield running
-    finally:
-        stop_gateway(running)
 
 
 def post_batches(gateway: Gateway, envelopes: list[bytes]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from .helpers import enterprise, submission
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
     "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "entities_in",
-    "history", "next_counter",
+    "history", "next_counter", "balances",
 }  # fmt: skip
 
 

@@ -5,6 +5,10 @@ consignor and receiving customs office; one Require checks them against the
 declaration's data inside the commit, so the handler knows every party to
 notify without reading anything. Only the receiving customs office acts on a
 declaration; only its declarant withdraws it.
+
+Rejection, deletion and withdrawal give the declaration's licence write-offs
+back (Restore); a release restates the VINs of a vehicle declaration and issues
+their automobile import certificates (licence/vehicles.py).
 """
 
 from __future__ import annotations
@@ -14,20 +18,25 @@ from typing import Annotated, Any
 import msgspec
 
 from routing.errors import RuleViolation
-from routing.ops import Create, Op, Require, Transition
+from routing.ops import Op, Require, Restore, Transition
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.declare import recipients
 from routing.subsystems.dec.entry_numbers import assign_entry_number
+from routing.subsystems.dec.parties import china_day
+from routing.subsystems.dec.schema import Vin
 from routing.subsystems.dec.states import (
     DECLARATION_STATES,
     DECLARATION_TRANSITIONS,
     DeclarationTransition,
 )
-from routing.subsystems.dec.tax import TAX_AMOUNT, TaxBill, bill_amount
-from routing.subsystems.dec.types import CustomsCode, DocRef, Flag, initiator
+from routing.subsystems.dec.tax import TaxBill, tax_bill_ops
+from routing.subsystems.dec.types import CustomsCode, DocRef, Flag, initiator, recipients
 from routing.subsystems.identity.lifecycle import Reason
+from routing.subsystems.licence.kinds import LICENCE_LEDGER
+from routing.subsystems.licence.vehicles import certificates, vins_are_declared
 
 CUSTOMS = frozenset({"customs"})
+# Ending a declaration without release gives its licence write-offs back.
+RESTORING = frozenset({"dec.reject", "dec.delete", "dec.withdraw"})
 
 
 class Action(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -45,6 +54,12 @@ class Accept(Action, forbid_unknown_fields=True, kw_only=True):
 
 class TaxDue(Action, forbid_unknown_fields=True, kw_only=True):
     bills: Annotated[list[TaxBill], msgspec.Meta(min_length=1, max_length=10)]
+
+
+class Release(Action, forbid_unknown_fields=True, kw_only=True):
+    # Restated (and checked against the declaration's digest): one automobile
+    # import certificate is issued per VIN.
+    vins: Annotated[list[Vin], msgspec.Meta(max_length=2500)] = []
 
 
 def parties_match(body: Action, extra: dict[str, str]) -> Require:
@@ -80,8 +95,16 @@ def _handler(doc_type: str, rule: DeclarationTransition) -> Any:
         if isinstance(body, Accept):
             ops.append(assign_entry_number(body.declaration, body.declare_district,
                                            body.import_export, ctx.received_at))
+        if isinstance(body, Release):
+            ops.append(vins_are_declared(body.declaration, body.vins))
+            ops += certificates(body.declaration, body.consignor, body.customs_office,
+                                body.vins, china_day(ctx.received_at))
+        if doc_type in RESTORING:
+            ops.append(Restore(LICENCE_LEDGER, body.declaration, path="$.body.declaration"))
         if isinstance(body, TaxDue):
-            bill_ops, ref["tax_bills"] = tax_bills(ctx, body)
+            bill_ops, ref["tax_bills"] = tax_bill_ops(ctx.sender, ctx.doc_id, body.declaration,
+                                                      body.consignor, body.bills,
+                                                      ctx.received_at)
             ops += bill_ops
         event = Event(recipients(ctx.sender, body.consignor, initiator(body.declaration),
                                  body.customs_office), ctx.sender, ctx.doc_id, ctx.doc_type, ref)
@@ -91,25 +114,8 @@ def _handler(doc_type: str, rule: DeclarationTransition) -> Any:
     return handle
 
 
-def tax_bills(ctx: DocContext, body: TaxDue) -> tuple[list[Op], list[str]]:
-    """One ``tax_bill`` entity per bill, ``unpaid``: the payment subsystem's input.
-
-    A bill is named by the tax_due document and its position, so a second tax_due
-    (after an inspection) creates new bills rather than colliding with paid ones.
-    """
-    ops: list[Op] = []
-    keys = []
-    for index, bill in enumerate(body.bills):
-        key = f"{ctx.sender}/{ctx.doc_id}/{index + 1}"
-        amount = TAX_AMOUNT.format(bill_amount(bill, f"$.body.bills[{index}].amount"))
-        ops.append(Create("tax_bill", key, "unpaid", body.consignor, {
-            "declaration": body.declaration, "tax_type": bill.tax_type, "amount": amount,
-            "currency": "CNY", "payer": body.consignor}, path=f"$.body.bills[{index}]"))
-        keys.append(key)
-    return ops, keys
-
-
-BODIES: dict[str, type[Action]] = {"dec.accept": Accept, "dec.tax_due": TaxDue}
+BODIES: dict[str, type[Action]] = {"dec.accept": Accept, "dec.tax_due": TaxDue,
+                                   "dec.release": Release}
 
 
 def _example(doc_type: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The declaration becomes an entity ``declaration:<declarant>/<doc id>`` in state
 ``submitted``; its data holds the parties (consignor, declarant, receiving
-customs office) and the head fields later documents are checked against.
+customs office), the head fields later documents are checked against and the
+digest of its VINs (licence/vehicles.py). Its licence write-offs are debited in
+the same commit (writeoffs.py).
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ from typing import Any
 from routing.ops import Create
 from routing.registry import Decision, DocContext, DocSpec, Event
 from routing.subsystems.dec.example import example_declaration
-from routing.subsystems.dec.parties import declaration_parties
+from routing.subsystems.dec.parties import china_day, declaration_parties
 from routing.subsystems.dec.rules import RULES
 from routing.subsystems.dec.schema import Declaration
-from routing.subsystems.dec.types import doc_key
-
-
-def recipients(sender: str, *parties: str | None) -> tuple[str, ...]:
-    """Every party concerned except the sender (who has its receipt), each once."""
-    return tuple(dict.fromkeys(p for p in parties if p is not None and p != sender))
+from routing.subsystems.dec.types import doc_key, recipients
+from routing.subsystems.dec.writeoffs import write_off_ops, write_offs_are_sound
+from routing.subsystems.licence.vehicles import vin_digest
 
 
 def declare(ctx: DocContext, body: Declaration) -> Decision:
@@ -37,7 +36,11 @@ def declare(ctx: DocContext, body: Declaration) -> Decision:
         "entrustment": body.entrustment,
         "items": len(body.items),
     }
+    vins = [vin for item in body.items for vin in item.vins]
+    if vins:
+        data["vin_digest"] = vin_digest(vins)
     ops = (*declaration_parties(body, ctx.sender, ctx.received_at),
+           *write_off_ops(body, china_day(ctx.received_at)),
            Create("declaration", key, "submitted", body.consignor, data, path="$.body"))
     ref = {"declaration": key, "state": "submitted"}
     event = Event(recipients(ctx.sender, body.consignor, body.customs_office), ctx.sender,
@@ -49,7 +52,7 @@ SPEC: DocSpec[Any] = DocSpec(
     type="dec.declaration",
     body=Declaration,
     handler=declare,
-    rules=RULES,
+    rules=(*RULES, write_offs_are_sound),
     card_kinds=frozenset({"legal", "operator", "declarant"}),
     description="报关单: an import or export declaration, head and 1-50 goods items.",
     example=example_declaration,

@@ -40,3 +40,14 @@ def example_declaration(items: int = 2, **head: Any) -> dict[str, Any]:
         "documents": [{"code": "A", "number": "CIQ2026000123"}],
         **head,
     }
+
+
+def example_vehicle_declaration(vins: list[str], **head: Any) -> dict[str, Any]:
+    """Saloon cars (HS 8703, 1500 kg each), one VIN per car."""
+    body = example_declaration(1, **head)
+    cars = len(vins)
+    body["items"][0].update(hs_code="8703234100", name="小轿车", unit="003", legal_unit="003",
+                            second_quantity=str(1500 * cars), second_unit="035",
+                            quantity=str(cars), legal_quantity=str(cars),
+                            unit_price="20000", total=str(20000 * cars), vins=vins)
+    return body

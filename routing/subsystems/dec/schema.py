@@ -25,6 +25,15 @@ EntryType = Literal["0", "L", "W", "D", "M"]
 PAPERLESS_ENTRY_TYPES = frozenset({"W", "D", "M"})
 
 
+class WriteOff(msgspec.Struct, forbid_unknown_fields=True):
+    """Quantity of this item drawn on one licence line (核销), in the line's unit."""
+
+    licence: DocRef  # the licence, <issuer>/<doc id>
+    line: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    quantity: Amount  # N19,5, > 0, at most the item's quantity in that unit
+    unit: Code  # the item's unit or its first legal unit
+
+
 class Goods(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     seq: Annotated[int, msgspec.Meta(ge=1, le=50)]  # 项号, 1..n in order
     hs_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$")]  # 商品编号
@@ -43,7 +52,9 @@ class Goods(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     destination_country: CountryOrCurrency  # 最终目的国(地区)
     duty_mode: Code  # 征减免税方式
     vins: list[Vin] = []  # 车架号, one per vehicle for HS 8703
-    origin_certificates: list[Text] = []  # 原产地证书编号 this item draws on
+    licences: Annotated[list[WriteOff], msgspec.Meta(max_length=5)] = []  # 许可证核销
+    # 原产地证书: certificates of origin (licence keys) covering this item's origin and HS code
+    origin_certificates: Annotated[list[DocRef], msgspec.Meta(max_length=5)] = []
 
 
 class Container(msgspec.Struct, forbid_unknown_fields=True):

@@ -3,7 +3,7 @@
     submitted  ── accept ──────────────▶ accepted   (entry number assigned)
     submitted  ── withdraw (declarant) ▶ withdrawn
     accepted, inspecting ── tax_due ───▶ tax_due    (tax bills created)
-    tax_due    ── (payment, issue 7) ──▶ tax_paid   (all bills paid)
+    tax_due    ── (payment.bank_confirm of the last bill) ▶ tax_paid
     accepted, tax_paid ── inspect ─────▶ inspecting
     accepted, inspecting, tax_paid ── release ▶ released
     released   ── close ───────────────▶ closed
@@ -11,7 +11,8 @@
     accepted … tax_paid ── delete (删单) ▶ deleted
 
 A declaration with unpaid tax bills (``tax_due``) cannot be released: release
-waits for ``tax_paid``, which only the payment subsystem sets. ``withdrawn``,
+waits for ``tax_paid``, which only the payment subsystem sets (a Settle op, when
+the tax_due document's ``tax_owed`` line reaches zero; payment/bills.py). ``withdrawn``,
 ``rejected``, ``deleted`` and ``closed`` are final. Anything not in the table is
 STATE_CONFLICT, decided inside the commit.
 """

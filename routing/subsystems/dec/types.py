@@ -8,7 +8,8 @@ import msgspec
 
 from routing.subsystems.identity.onboarding import CustomsCode
 
-__all__ = ["Amount", "CustomsCode", "DocRef", "Flag", "IsoDate", "Text", "doc_key", "initiator"]
+__all__ = ["Amount", "CustomsCode", "DocRef", "Flag", "IsoDate", "Text", "doc_key", "initiator",
+           "recipients"]
 
 # Printable text without control characters (they hide in names and break reports).
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -29,3 +30,8 @@ def doc_key(sender: str, doc_id: str) -> str:
 def initiator(ref: str) -> str:
     """The enterprise whose document created the object ``ref`` names."""
     return ref.split("/", 1)[0]
+
+
+def recipients(sender: str, *parties: str | None) -> tuple[str, ...]:
+    """Every party concerned except the sender (who has its receipt), each once."""
+    return tuple(dict.fromkeys(p for p in parties if p is not None and p != sender))

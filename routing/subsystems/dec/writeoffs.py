@@ -1,0 +1,109 @@
+"""Licence write-offs and certificates of origin of a declaration's goods items.
+
+Field rule (no I/O): a write-off is in the item's unit or first legal unit, for a
+positive quantity no larger than the item's quantity in that unit, and names a
+licence line once per item.
+
+Commit ops (the networked cross-check, 联网核查):
+- per licence drawn on, one Require: ``valid``, held by the consignor, in date on
+  the receive day (China), of a kind this direction writes off (licence/kinds.py),
+  and having every line used with the item's HS code and the write-off's unit;
+- per licence line, one Debit of the quantities of all items drawing on it (never
+  below zero: LEDGER_INSUFFICIENT), in key order so that two declarations
+  drawing on the same lines lock them in one order;
+- per certificate of origin an item names, a Require: a valid certificate of the
+  consignor, in date, for the item's origin country and HS code.
+The declaration's rejection, deletion or withdrawal gives the debits back
+(routing.ops.Restore, in actions.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from routing.errors import FieldInvalid, RuleViolation
+from routing.ops import Debit, Op, Require
+from routing.subsystems.dec.rules import QUANTITY, fixed
+from routing.subsystems.dec.schema import Declaration, Goods, WriteOff
+from routing.subsystems.licence.kinds import (
+    LICENCE_LEDGER,
+    ORIGIN_CERTIFICATE,
+    line_key,
+    written_off_by,
+)
+
+IN_DATE = "$.holder == $holder && $.valid_from <= $day && $.valid_to >= $day"
+
+
+def write_offs_are_sound(body: Declaration) -> None:
+    for index, item in enumerate(body.items):
+        seen: set[tuple[str, int]] = set()
+        for number, write_off in enumerate(item.licences):
+            path = f"$.body.items[{index}].licences[{number}]"
+            within_item(item, write_off, path)
+            if (write_off.licence, write_off.line) in seen:
+                raise RuleViolation("a licence line is written off twice by one item",
+                                    path=f"{path}.line")
+            seen.add((write_off.licence, write_off.line))
+
+
+def within_item(item: Goods, write_off: WriteOff, path: str) -> None:
+    amounts = {item.legal_unit: item.legal_quantity, item.unit: item.quantity}
+    if write_off.unit not in amounts:
+        raise RuleViolation("a write-off is in the item's unit or its first legal unit",
+                            path=f"{path}.unit")
+    scaled = fixed(QUANTITY, write_off.quantity, f"{path}.quantity")
+    if scaled <= 0:
+        raise FieldInvalid("a write-off quantity is positive", path=f"{path}.quantity")
+    if scaled > QUANTITY.parse(amounts[write_off.unit]):
+        raise RuleViolation(f"writes off more than the item's {amounts[write_off.unit]}",
+                            path=f"{path}.quantity")
+
+
+def write_off_ops(body: Declaration, day: str) -> list[Op]:
+    """The Requires and Debits of every write-off, then the origin certificate checks."""
+    uses: dict[str, list[tuple[str, Goods, WriteOff]]] = defaultdict(list)
+    totals: dict[str, int] = defaultdict(int)
+    first_path: dict[str, str] = {}
+    for index, item in enumerate(body.items):
+        for number, write_off in enumerate(item.licences):
+            path = f"$.body.items[{index}].licences[{number}]"
+            uses[write_off.licence].append((path, item, write_off))
+            key = line_key(write_off.licence, write_off.line)
+            totals[key] += QUANTITY.parse(write_off.quantity)
+            first_path.setdefault(key, f"{path}.quantity")
+    ops: list[Op] = [licence_covers(body, licence, used, day) for licence, used in uses.items()]
+    ops += [Debit(LICENCE_LEDGER, key, Decimal(totals[key]).scaleb(-QUANTITY.scale),
+                  path=first_path[key]) for key in sorted(totals)]
+    ops += origin_checks(body, day)
+    return ops
+
+
+def licence_covers(body: Declaration, licence: str, used: list[tuple[str, Goods, WriteOff]],
+                   day: str) -> Require:
+    kinds = " || ".join(f'$.kind == "{kind}"' for kind in written_off_by(body.import_export))
+    conditions = [IN_DATE, f"({kinds})"]
+    bound: dict[str, object] = {"holder": body.consignor, "day": day}
+    for n, (_, item, write_off) in enumerate(used):
+        conditions.append(f"exists($.lines[*] ? (@.line == $l{n} && @.hs_code == $h{n}"
+                          f" && @.unit == $u{n}))")
+        bound |= {f"l{n}": write_off.line, f"h{n}": item.hs_code, f"u{n}": write_off.unit}
+    return Require("licence", ("valid",), key=licence, where=" && ".join(conditions),
+                   vars=bound, path=f"{used[0][0]}.licence",
+                   message=f"{licence} is not a valid licence of the consignor for these "
+                           "goods, lines and units on this day")
+
+
+def origin_checks(body: Declaration, day: str) -> list[Op]:
+    return [Require(
+        "licence", ("valid",), key=certificate,
+        where=f'{IN_DATE} && $.kind == "{ORIGIN_CERTIFICATE}" && $.origin_country == $origin'
+              " && exists($.lines[*] ? (@.hs_code == $hs))",
+        vars={"holder": body.consignor, "day": day, "origin": item.origin_country,
+              "hs": item.hs_code},
+        path=f"$.body.items[{index}].origin_certificates[{number}]",
+        message=f"{certificate} is not a valid certificate of origin of the consignor "
+                f"for {item.origin_country} and HS {item.hs_code}")
+        for index, item in enumerate(body.items)
+        for number, certificate in enumerate(item.origin_certificates)]
