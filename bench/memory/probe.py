@@ -8,8 +8,8 @@ with Ctrl-C. Each line: RSS; glibc's heap (``mallinfo2``: bytes in use and bytes
 but kept); pymalloc's arenas (1 MiB each), the bytes of live small objects and the free
 bytes inside those arenas. RSS growing while live bytes stay flat is the allocator
 holding memory (fragmentation), not a leak. ``--trace`` starts tracemalloc (slows the
-gateway about twofold) and adds the allocation sites that grew most since the first
-sample.
+gateway about twofold; pymalloc's figures are then unavailable) and adds the
+allocation sites that grew most since the first sample.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ def pymalloc() -> str:
         found = re.search(re.escape(label) + r"\s*=\s*([\d,]+)", text)
         return int(found.group(1).replace(",", "")) if found else -1
 
+    if figure("# arenas allocated current") < 0:
+        return "pymalloc: n/a (tracemalloc hooks the allocator, or no pymalloc)"
     return (f"pymalloc {figure('# arenas allocated current')} arenas "
             f"(live {figure('# bytes in allocated blocks') / MIB:.1f} MiB, "
             f"free {figure('# bytes in available blocks') / MIB:.1f})")
