@@ -25,6 +25,7 @@ from routing.rights import effective_rights
 log = logging.getLogger(__name__)
 
 SAFETY_RELOAD_S = 30.0
+RELOAD_PAGE = 500  # card rows read per round trip by a full reload
 
 
 def to_card(card: Entity, enterprise: Entity | None) -> Card:
@@ -68,10 +69,26 @@ class CardCache:
         return cache
 
     async def reload(self, store: Store) -> None:
+        """Reread every card, a page at a time; unchanged cards keep their objects.
+
+        Both matter for memory: reading every card row at once made a burst of
+        small objects that grew with the registry and pushed pymalloc to new
+        arenas, and replacing every Card made long-lived objects among the
+        request traffic's short-lived ones; arenas holding one survivor stay
+        mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
+        """
         enterprises = {e.key: e for e in await store.entities("enterprise")}
-        fresh = {c.key: to_card(c, enterprises.get(c.owner)) for c in await store.entities("card")}
-        self._cards.clear()
-        self._cards.update(fresh)
+        seen: set[str] = set()
+        after = ""
+        while page := await store.entities_after("card", after, RELOAD_PAGE):
+            for entity in page:
+                card = to_card(entity, enterprises.get(entity.owner))
+                seen.add(card.serial)
+                if self._cards.get(card.serial) != card:
+                    self._cards[card.serial] = card
+            after = page[-1].key
+        for serial in self._cards.keys() - seen:
+            del self._cards[serial]
 
     async def follow(self, store: Store) -> None:
         """Apply every card or enterprise change announced by any worker."""

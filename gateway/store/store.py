@@ -186,6 +186,13 @@ class Store:
             return []
         return await self._call(lambda: self._db.entities(kind, None))
 
+    async def entities_after(self, kind: str, after: str, limit: int) -> list[Entity]:
+        """Up to ``limit`` entities of ``kind`` with keys after ``after``, ordered by key
+        (a page: a caller walks every entity without holding them all at once)."""
+        if limit <= 0 or not _storable(kind, after):
+            return []
+        return await self._call(lambda: self._db.entities_after(kind, after, limit))
+
     async def entities_in(self, kind: str, states: tuple[str, ...]) -> list[Entity]:
         """Every entity of ``kind`` whose state is one of ``states``, ordered by key."""
         return await self._call(lambda: self._db.entities(kind, None, states))

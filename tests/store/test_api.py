@@ -12,6 +12,7 @@ from .helpers import enterprise, submission
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
     "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "entities_in",
+    "entities_after",
     "history", "next_counter", "balances",
 }  # fmt: skip
 
@@ -35,3 +36,18 @@ async def test_commit_then_get_and_feed(store: Store) -> None:
     assert await store.feed(sender, 0, 10) == [(1, outcome.receipt)]
     assert [seq for seq, _ in await store.feed(other, 0, 10)] == [1]
     assert await store.ping()
+
+
+async def test_entities_after_pages_through_one_kind_by_key(store: Store) -> None:
+    kind = f"page-{enterprise()}"
+    keys = sorted(f"K{n:02d}" for n in range(5))
+    for key in keys:
+        await store.ensure_entity(kind, key, "active", "owner", {})
+    await store.ensure_entity(f"{kind}-other", "K00", "active", "owner", {})
+    first = await store.entities_after(kind, "", 2)
+    assert [e.key for e in first] == keys[:2]
+    rest = await store.entities_after(kind, first[-1].key, 10)
+    assert [e.key for e in rest] == keys[2:]
+    assert await store.entities_after(kind, keys[-1], 10) == []
+    assert await store.entities_after(kind, "", 0) == []
+    assert await store.entities_after(kind, "\x00", 10) == []
