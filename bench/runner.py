@@ -131,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = {name: document["results"] for name, document in documents.items()}
     verdicts = baseline_file.compare(results, baseline, tolerance)
     path = _record(args.results_dir, args.quick, tolerance, documents, failures)
-    print(table.render(results, verdicts))
+    if verdicts:
+        print(table.render(results, verdicts))
     for name, reason in failures.items():
         print(f"{name}: FAILED: {reason}")
     regressions = [v for v in verdicts if v.status is baseline_file.Status.REGRESSION]
