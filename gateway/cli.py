@@ -15,7 +15,13 @@ from typing import Any
 
 import msgspec
 
-from core_ext.pki import KeyPair, load_private_key, load_public_key, public_key_to_hex
+from core_ext.pki import (
+    KeyPair,
+    load_private_key,
+    load_public_key,
+    parse_certificate,
+    public_key_to_hex,
+)
 from gateway.client import Client, Signer
 from gateway.config import Config
 
@@ -97,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--days", type=int)
     issue.add_argument("--out", required=True, type=Path, help="certificate file CERT.pem")
     issue.set_defaults(run=cmd_card_issue)
+    for action in ("lock", "unlock", "freeze", "unfreeze", "void", "cancel"):
+        command = card_commands.add_parser(action, help=f"identity.card_{action}")
+        _client_options(command)
+        command.add_argument("serial")
+        command.add_argument("--reason", default="")
+        command.set_defaults(run=cmd_card_action, action=action)
     return parser
 
 
@@ -115,26 +127,32 @@ def _url(args: argparse.Namespace) -> str:
     return str(args.url or os.environ.get("EPORT_URL") or "http://127.0.0.1:8080")
 
 
-def _admin_signer(args: argparse.Namespace) -> tuple[Signer, str]:
-    """The signing card and its enterprise: --key/--cert, else the platform admin card."""
+def _admin_signer(args: argparse.Namespace) -> Signer:
+    """The signing card: --key/--cert, else the platform admin card of ``eport init``."""
     home = _config().home
-    admin = json.loads((home / "admin.json").read_text("utf-8")) \
-        if (home / "admin.json").is_file() else {}
-    key_path = args.key or home / "admin.key"
-    cert = args.cert or admin.get("cert")
-    if cert is None:
+    if args.cert is None and not (home / "admin.json").is_file():
         raise CommandError(f"no --cert given and no {home / 'admin.json'}: run `eport init`")
-    enterprise = admin.get("enterprise") if args.cert is None else None
-    signer = Signer(load_private_key(key_path.read_bytes()), cert)
-    return signer, enterprise or os.environ.get("EPORT_ENTERPRISE", "")
+    cert = args.cert or json.loads((home / "admin.json").read_text("utf-8"))["cert"]
+    key_path = args.key or home / "admin.key"
+    return Signer(load_private_key(key_path.read_bytes()), cert)
+
+
+def _enterprise_of(client: Client, serial: str) -> str:
+    """A card's enterprise, read from its certificate (O = enterprise code)."""
+    reply = client.get(f"/v1/certs/{serial}")
+    if reply.status != 200:
+        raise CommandError(f"no certificate {serial} at the gateway (HTTP {reply.status})")
+    enterprise = parse_certificate(reply.body).subject.organization
+    if enterprise is None:
+        raise CommandError(f"certificate {serial} names no enterprise")
+    return enterprise
 
 
 def _send(args: argparse.Namespace, doc_type: str, body: dict[str, Any]) -> dict[str, Any]:
-    signer, enterprise = _admin_signer(args)
-    if not enterprise:
-        raise CommandError("set EPORT_ENTERPRISE to the signing card's enterprise code")
+    signer = _admin_signer(args)
     with Client(_url(args)) as client:
-        reply = client.submit(signer.document(doc_type, enterprise, body))
+        sender = _enterprise_of(client, signer.cert)
+        reply = client.submit(signer.document(doc_type, sender, body))
     return _receipt_or_fail(reply.status, reply.body)
 
 
@@ -231,6 +249,15 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
     receipt = _send(args, "identity.card_issue", body)
     args.out.write_text(receipt["ref"]["certificate"], "ascii")
     print(receipt["ref"]["cert"])
+    return 0
+
+
+def cmd_card_action(args: argparse.Namespace) -> int:
+    with Client(_url(args)) as client:
+        enterprise = _enterprise_of(client, args.serial)
+    body = {"card": args.serial, "enterprise": enterprise, "reason": args.reason}
+    receipt = _send(args, f"identity.card_{args.action}", body)
+    print(f"card {args.serial} is {receipt['ref']['state']}")
     return 0
 
 

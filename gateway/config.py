@@ -78,7 +78,7 @@ def _convert(name: str, default: Any, value: Any) -> Any:
     if name == "home":
         return Path(value).expanduser()
     if name == "database_url":
-        return str(value) or None
+        return str(value) if value else None
     target = type(default)
     try:
         converted = target(value)

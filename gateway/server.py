@@ -25,7 +25,8 @@ from hypercorn.trio import serve as serve_trio
 from core_ext import sm2, sm3
 from gateway.app import create_app
 from gateway.config import Config
-from gateway.platform import Platform
+from gateway.platform import FILES as PLATFORM_FILES
+from gateway.platform import Platform, init_home
 from gateway.store import OpsResult, Sealed, Store, Submission
 from gateway.store.embedded import EmbeddedServer
 
@@ -85,6 +86,9 @@ async def until_signalled() -> None:
 def serve(config: Config) -> int:
     sm2.require_compiled()
     sm3.require_compiled()
+    if not any((config.home / name).exists() for name in PLATFORM_FILES):
+        init_home(config.home)
+        print(f"eport: first start: platform initialised in {config.home}", flush=True)
     Platform.load(config.home)
     settings = hypercorn_config(config)
     if config.workers <= 1:

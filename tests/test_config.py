@@ -41,3 +41,11 @@ def test_unknown_toml_setting_is_refused(tmp_path: Path) -> None:
     (tmp_path / "eport.toml").write_text("colour = 'red'\n")
     with pytest.raises(ConfigError, match="colour"):
         Config.load({"EPORT_HOME": str(tmp_path)})
+
+
+def test_a_loaded_config_survives_a_round_trip_through_from_mapping(tmp_path: Path) -> None:
+    config = Config.load({"EPORT_HOME": str(tmp_path)})
+    again = Config.from_mapping({name: getattr(config, name)
+                                 for name in config.__dataclass_fields__})
+    assert again == config
+    assert again.database_url is None

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from openssl_cli import DISTID, openssl
 
 from core_ext import sm2
 from core_ext.pki import (
@@ -18,6 +17,7 @@ from core_ext.pki import (
     SubjectName,
     parse_crl,
 )
+from tests.openssl_cli import DISTID, openssl
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 AT_START = "1767268800"  # 2026-01-01T12:00:00Z, inside every validity below

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from openssl_cli import DISTID, openssl
 
 from core_ext import sm2
 from core_ext.keys import (
@@ -22,6 +21,7 @@ from core_ext.keys import (
     write_private_key,
 )
 from core_ext.pki import PKIError
+from tests.openssl_cli import DISTID, openssl
 
 MESSAGE = b'{"id": "DEC-2026-000001", "type": "dec.declaration"}'
 

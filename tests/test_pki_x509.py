@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import x509 as asn1_x509
-from openssl_cli import DISTID, openssl
 
 from core_ext import sm2
 from core_ext.pki import (
@@ -20,6 +19,7 @@ from core_ext.pki import (
     serial_hex,
 )
 from core_ext.x509 import key_identifier
+from tests.openssl_cli import DISTID, openssl
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CA_NAME = SubjectName("eport platform CA", "0000000000", "platform")

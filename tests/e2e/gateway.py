@@ -18,7 +18,6 @@ import httpx
 from core_ext import fields
 from core_ext.pki import KeyPair, public_key_to_hex
 from gateway.client import Client, Signer
-from gateway.platform import init_home
 
 
 def free_port() -> int:
@@ -85,21 +84,22 @@ class Gateway:
         return Signer(pair.private_key, receipt["ref"]["cert"])
 
 
-def start_gateway(tmp: Path, database_url: str, *, workers: int = 1,
+def start_gateway(tmp: Path, database_url: str | None, *, workers: int = 1,
                   env: dict[str, str] | None = None) -> Gateway:
+    """``database_url=None``: the gateway starts its embedded PostgreSQL under its home."""
     home = tmp / "home"
-    if not (home / "admin.json").exists():
-        init_home(home)
     port = free_port()
     log = tmp / f"gateway-{port}.log"
-    environment = {**os.environ, "EPORT_HOME": str(home), "EPORT_DATABASE_URL": database_url,
-                   **(env or {})}
+    environment = {**os.environ, "EPORT_HOME": str(home), **(env or {})}
+    environment.pop("EPORT_DATABASE_URL", None)
+    if database_url is not None:
+        environment["EPORT_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "gateway.cli", "serve", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=environment, stdout=out,
                                    stderr=subprocess.STDOUT)
-    gateway = Gateway(f"http://127.0.0.1:{port}", home, database_url, process, log)
+    gateway = Gateway(f"http://127.0.0.1:{port}", home, database_url or "", process, log)
     wait_ready(gateway)
     return gateway
 
