@@ -120,26 +120,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     tolerance = baseline.tolerance if args.tolerance is None else args.tolerance
 
-    documents, failures = {}, {}
-    for name in args.names or modules:
-        print(f"bench: running {name}", file=sys.stderr, flush=True)
-        try:
-            documents[name] = run_one(modules[name], quick=args.quick, timeout=args.timeout)
-        except BenchError as error:
-            failures[name] = str(error)
-
+    chosen = {name: modules[name] for name in args.names or modules}
+    documents, failures = _run_all(chosen, quick=args.quick, timeout=args.timeout)
     results = {name: document["results"] for name, document in documents.items()}
     verdicts = baseline_file.compare(results, baseline, tolerance)
     path = _record(args.results_dir, args.quick, tolerance, documents, failures)
-    print(table.render(results, verdicts))
+    if verdicts:
+        print(table.render(results, verdicts))
     for name, reason in failures.items():
         print(f"{name}: FAILED: {reason}")
     regressions = [v for v in verdicts if v.status is baseline_file.Status.REGRESSION]
     print(f"\n{len(regressions)} regression(s) at tolerance {tolerance:g}; results in {path}")
-    if args.write_baseline and not failures:
+    if args.write_baseline and failures:
+        print("baseline not written: a benchmark failed")
+    elif args.write_baseline:
         baseline_file.save(args.baseline, baseline, results)
         print(f"baseline written to {args.baseline}")
     return 1 if failures or (args.check and regressions) else 0
+
+
+def _run_all(
+    modules: dict[str, str], *, quick: bool, timeout: float
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each benchmark's JSON by name, and why each failed one failed."""
+    documents, failures = {}, {}
+    for name, module in modules.items():
+        print(f"bench: running {name}", file=sys.stderr, flush=True)
+        try:
+            documents[name] = run_one(module, quick=quick, timeout=timeout)
+        except BenchError as error:
+            failures[name] = str(error)
+    return documents, failures
 
 
 def _record(

@@ -162,8 +162,11 @@ def test_a_failing_benchmark_fails_the_run(
 
     monkeypatch.setattr(runner, "discover", lambda: {"fake": "bench.fake.run"})
     monkeypatch.setattr(runner, "run_one", crash)
-    assert runner.main(["--results-dir", str(tmp_path)]) == 1
+    path = tmp_path / "baseline.json"
+    argv = ["--results-dir", str(tmp_path), "--baseline", str(path), "--write-baseline"]
+    assert runner.main(argv) == 1
     assert "fake: FAILED: exited with status 1" in capsys.readouterr().out
+    assert not path.exists()
 
 
 @pytest.mark.parametrize(
