@@ -19,6 +19,7 @@ from datetime import datetime
 import trio
 
 from gateway.store import Entity, Store
+from gateway.store.notify import EVERYTHING
 from routing.cards import Card
 from routing.rights import effective_rights
 
@@ -111,7 +112,7 @@ class CardCache:
 
     async def changed(self, store: Store, kind: str, key: str) -> None:
         """Entity (kind, key) changed (key "*": any of that kind; kind "*": anything)."""
-        if kind == "*" or (key == "*" and kind in ("card", "enterprise")):
+        if kind == EVERYTHING or (key == EVERYTHING and kind in ("card", "enterprise")):
             await self.reload(store)
         elif kind == "card":
             await self._reload_card(store, key)

@@ -17,8 +17,7 @@ from contextlib import asynccontextmanager
 import trio
 
 from gateway.store import Store
-
-EVERYTHING = "*"
+from gateway.store.notify import EVERYTHING
 
 
 class Hub:

@@ -19,6 +19,7 @@ from gateway.metrics import DOCUMENTS, PROBLEMS
 from gateway.problems import problem_body
 from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
+from gateway.store.notify import EVERYTHING
 from gateway.verifier import Verifier
 from routing.cards import CardLookup
 from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
@@ -156,7 +157,7 @@ class Ingest:
                 if isinstance(op, Create | Transition | Derive | EditList):
                     await self._changed(op.kind, op.key)
                 elif isinstance(op, TransitionAll):
-                    await self._changed(op.kind, "*")
+                    await self._changed(op.kind, EVERYTHING)
         answers[index] = outcome_answer(outcome, item.framed.doc_type)
 
 
