@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import outcome
 import trio
 
 from gateway.store.failures import CommitUnknown, Transient
@@ -41,18 +42,29 @@ FIRST_BACKOFF_S = 0.02
 MAX_BACKOFF_S = 0.5
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Pending:
+    """One caller's submission. The caller's task sleeps in ``wait_task_rescheduled``
+    (cheaper than an Event per caller) until ``resolve`` wakes it."""
+
     sub: Submission
     deadline: float
-    done: trio.Event = field(default_factory=trio.Event)
-    outcome: Outcome | None = None
-    error: BaseException | None = None
-    abandoned: bool = False
+    task: trio.lowlevel.Task
+    answered: bool = False
+    abandoned: bool = False  # the caller is gone or answered by the reaper: skip it
 
-    def resolve(self, outcome: Outcome | None, error: BaseException | None) -> None:
-        self.outcome, self.error = outcome, error
-        self.done.set()
+    def resolve(self, result: Outcome | None, error: BaseException | None) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        if not self.abandoned:
+            reply = outcome.Error(error) if error is not None else outcome.Value(result)
+            trio.lowlevel.reschedule(self.task, reply)
+
+    def abort(self, _: object) -> trio.lowlevel.Abort:
+        self.abandoned = True
+        self.answered = True
+        return trio.lowlevel.Abort.SUCCEEDED
 
 
 class GroupCommitter:
@@ -73,7 +85,8 @@ class GroupCommitter:
         self._waiting: deque[_Pending] = deque()
 
     async def commit(self, sub: Submission) -> Outcome:
-        pending = _Pending(sub, trio.current_time() + self._timeout_s)
+        pending = _Pending(sub, trio.current_time() + self._timeout_s,
+                           trio.lowlevel.current_task())  # fmt: skip
         try:
             self._send.send_nowait(pending)
         except trio.WouldBlock:
@@ -81,27 +94,20 @@ class GroupCommitter:
         except trio.ClosedResourceError:
             raise Unavailable("store closed", retry_after=RETRY_AFTER_S) from None
         self._waiting.append(pending)
-        try:
-            await pending.done.wait()
-        finally:
-            pending.abandoned = pending.outcome is None and pending.error is None
-        if pending.error is not None:
-            raise pending.error
-        assert pending.outcome is not None
-        return pending.outcome
+        result: Outcome = await trio.lowlevel.wait_task_rescheduled(pending.abort)
+        return result
 
     async def run_reaper(self) -> None:
         """Answer ``Unavailable`` to every caller whose deadline passed unanswered."""
         while True:
             await trio.sleep(REAP_INTERVAL_S)
             now = trio.current_time()
-            while self._waiting and (self._waiting[0].done.is_set()
+            while self._waiting and (self._waiting[0].answered
                                      or self._waiting[0].deadline <= now):
                 pending = self._waiting.popleft()
-                if not pending.done.is_set():
-                    pending.abandoned = True
-                    pending.resolve(None, Unavailable("store did not answer in time",
-                                                      retry_after=RETRY_AFTER_S))
+                pending.resolve(None, Unavailable("store did not answer in time",
+                                                  retry_after=RETRY_AFTER_S))
+                pending.abandoned = True
 
     def close(self) -> None:
         """Accept no more submissions; writers finish what is queued, then return."""
@@ -155,8 +161,8 @@ class GroupCommitter:
                     p.resolve(None, exc)
                 return
             else:
-                for p, outcome in zip(live, outcomes, strict=True):
-                    p.resolve(outcome, None)
+                for p, result in zip(live, outcomes, strict=True):
+                    p.resolve(result, None)
                 return
             if trio.current_time() + backoff >= min(p.deadline for p in live):
                 for p in live:

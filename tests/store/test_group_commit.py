@@ -96,3 +96,46 @@ async def test_full_queue_and_closed_committer_answer_unavailable() -> None:
     committer.close()
     with pytest.raises(Unavailable, match="closed"):
         await committer.commit(submission("E", "X"))
+
+
+
+async def _gave_up(reaper: bool) -> tuple[list[list[str]], dict[str, object]]:
+    """Callers queue while no writer runs; one is cancelled and, with the reaper, one
+    waits past its deadline; then a writer starts and "kept" submits."""
+    db = FakeDatabase()
+    committer = GroupCommitter(db.write, max_docs=64, max_wait_s=0, timeout_s=0.2, max_queued=10)
+    results: dict[str, object] = {}
+
+    async def submit(doc_id: str) -> None:
+        try:
+            results[doc_id] = await committer.commit(submission("E", doc_id))
+        except Unavailable as exc:
+            results[doc_id] = exc
+
+    async with trio.open_nursery() as nursery:
+        if reaper:
+            nursery.start_soon(committer.run_reaper)
+        with trio.move_on_after(0.05) as cancelled:
+            await submit("cancelled")
+        assert cancelled.cancelled_caught
+        if reaper:
+            await submit("timed-out")  # nothing writes yet: the reaper answers it
+        nursery.start_soon(submit, "kept")
+        await trio.sleep(0.01)
+        nursery.start_soon(committer.run_writer)
+        await trio.sleep(0.05)
+        committer.close()
+        nursery.cancel_scope.cancel()
+    return db.batches, results
+
+
+async def test_a_cancelled_caller_is_never_sent() -> None:
+    batches, results = await _gave_up(reaper=False)
+    assert batches == [["kept"]]
+    assert "cancelled" not in results and isinstance(results["kept"], Outcome)
+
+
+async def test_a_caller_past_its_deadline_gets_unavailable_and_is_never_sent() -> None:
+    batches, results = await _gave_up(reaper=True)
+    assert batches == [["kept"]]
+    assert isinstance(results["timed-out"], Unavailable)
