@@ -2,12 +2,13 @@
 
 Runs on the store loop with one connection. In order:
   1. insert every distinct key into doc_keys (sorted, so concurrent batches
-     lock keys in one order); a key that was not inserted already exists
+     lock keys in one order); a key that was not inserted already exists; in the
+     same round trip, allocate seqs for the sender and each notified enterprise
+     of every new document
   2. read the stored receipt of every key that already existed
   3. evaluate the new documents' ops in one eport_apply_ops() round trip
-  4. allocate seqs for the sender and each notified enterprise
-  5. call the sealer for each new document (signs its receipt and events)
-  6. COPY documents and feed rows; COMMIT
+  4. call the sealer for each new document (signs its receipt and events)
+  5. COPY documents and feed rows; COMMIT
 Within a batch the first submission of a key wins; the later ones are answered
 like a resubmission (same bytes: replay, other bytes: conflict).
 """
@@ -78,11 +79,11 @@ async def _transact(
     body_done = False
     try:
         async with conn.transaction():
-            new_keys = await _insert_keys(conn, [firsts[key] for key in sorted(firsts)])
+            new_keys, next_seq = await _claim(conn, [firsts[key] for key in sorted(firsts)])
             stored = await fetch_stored(conn, [key for key in firsts if key not in new_keys])
             new = [sub for key, sub in firsts.items() if key in new_keys]
+            seqs = _seqs(new, next_seq)
             results = await _apply_ops(conn, new)
-            seqs = await _allocate_seqs(conn, new)
             seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
             sealed = {sub.key: seal.receipt for sub, seal in zip(new, seals, strict=True)}
             await _write_rows(conn, new, seqs, seals)
@@ -107,15 +108,24 @@ def _outcome(
     )
 
 
-async def _insert_keys(conn: asyncpg.Connection, subs: list[Submission]) -> set[Key]:
+async def _claim(
+    conn: asyncpg.Connection, subs: list[Submission]
+) -> tuple[set[Key], dict[str, int]]:
+    """Insert the keys; return the new ones and the first seq allocated to each
+    enterprise (the sender or a notified one) of a new document."""
     rows = await conn.fetch(
-        queries.INSERT_KEYS,
+        queries.CLAIM_KEYS_AND_SEQS,
         [s.sender for s in subs],
         [s.doc_id for s in subs],
         [s.doc_sm3 for s in subs],
         [s.received_at for s in subs],
+        [i for i, s in enumerate(subs, 1) for _ in range(1 + len(s.notify))],
+        [e for s in subs for e in (s.sender, *s.notify)],
     )
-    return {(row["sender"], row["doc_id"]) for row in rows}
+    new_keys = {(row[0], row[1]) for row in rows if row[2] is None}
+    wanted = Counter(e for s in subs if s.key in new_keys for e in (s.sender, *s.notify))
+    next_seq = {row[0]: row[2] - wanted[row[0]] + 1 for row in rows if row[2] is not None}
+    return new_keys, next_seq
 
 
 async def fetch_stored(conn: asyncpg.Connection, keys: list[Key]) -> dict[Key, Stored]:
@@ -149,13 +159,8 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
     return [by_key.get(sub.key, _NO_OPS) for sub in new]
 
 
-async def _allocate_seqs(conn: asyncpg.Connection, new: list[Submission]) -> list[dict[str, int]]:
-    wanted = Counter(e for sub in new for e in (sub.sender, *sub.notify))
-    if not wanted:
-        return []
-    enterprises = sorted(wanted)
-    rows = await conn.fetch(queries.ALLOCATE_SEQS, enterprises, [wanted[e] for e in enterprises])
-    next_seq = {row["enterprise"]: row["last_seq"] - wanted[row["enterprise"]] + 1 for row in rows}
+def _seqs(new: list[Submission], next_seq: dict[str, int]) -> list[dict[str, int]]:
+    """Each new document's seq for its sender and each enterprise it notifies."""
     seqs = []
     for sub in new:
         seq = {}

@@ -1,10 +1,36 @@
 """SQL statements shared by the batch writer and the readers."""
 
-INSERT_KEYS = """
-INSERT INTO doc_keys (sender, doc_id, doc_sm3, received_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
-ON CONFLICT DO NOTHING
-RETURNING sender, doc_id
+# Claims each key (the batch's keys sorted, so concurrent batches lock them in one
+# order); a key not returned already existed. Then, in the same round trip, one seq
+# per new document for its sender and for each enterprise it notifies ($5/$6: input
+# row number, enterprise), enterprises in sorted order so concurrent batches lock
+# these rows in one order too. The row lock is held to COMMIT, so per-enterprise seq
+# order is commit order. Rows: (sender, doc_id, NULL) per new key, then
+# (enterprise, NULL, last_seq) per enterprise.
+CLAIM_KEYS_AND_SEQS = """
+WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
+                  WITH ORDINALITY AS b(sender, doc_id, doc_sm3, received_at, i)
+), claimed AS (
+    INSERT INTO doc_keys (sender, doc_id, doc_sm3, received_at)
+    SELECT sender, doc_id, doc_sm3, received_at FROM batch ORDER BY i
+    ON CONFLICT DO NOTHING
+    RETURNING sender, doc_id
+), wanted AS (
+    SELECT r.enterprise, count(*) AS n
+    FROM claimed
+    JOIN batch USING (sender, doc_id)
+    JOIN unnest($5::bigint[], $6::text[]) AS r(i, enterprise) USING (i)
+    GROUP BY r.enterprise
+), allocated AS (
+    INSERT INTO enterprise_seq AS s (enterprise, last_seq)
+    SELECT enterprise, n FROM wanted ORDER BY enterprise
+    ON CONFLICT (enterprise) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+    RETURNING enterprise, last_seq
+)
+SELECT sender, doc_id, NULL::bigint AS last_seq FROM claimed
+UNION ALL
+SELECT enterprise, NULL, last_seq FROM allocated
 """
 
 # The stored receipt of each key: doc_keys locates the day, so both partitioned
@@ -17,15 +43,6 @@ LEFT JOIN documents d
        ON d.sender = k.sender AND d.doc_id = k.doc_id AND d.received_at = k.received_at
 LEFT JOIN feed f
        ON f.enterprise = k.sender AND f.seq = d.seq AND f.received_at = k.received_at
-"""
-
-# Sorted enterprises, so concurrent batches lock these rows in one order. The
-# row lock is held to COMMIT, so per enterprise seq order is commit order.
-ALLOCATE_SEQS = """
-INSERT INTO enterprise_seq AS s (enterprise, last_seq)
-SELECT * FROM unnest($1::text[], $2::bigint[])
-ON CONFLICT (enterprise) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
-RETURNING enterprise, last_seq
 """
 
 # Passed as text: the JSON is encoded once, by msgspec, in ops_encoding.
