@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import trio
 
-from gateway.store import Store
+from gateway.store import Outcome, Store
+from gateway.store.batch import COPY_FROM_DOCS
 from gateway.store.notify import KEEPALIVE_S, LOST_AFTER_S
 
 from .helpers import Sql, enterprise, scaled, sealer, store_config, submission
@@ -86,3 +88,28 @@ async def test_out_of_range_cursors_read_nothing_instead_of_failing(store: Store
     assert await store.feed(sender, 0, -5) == []
     assert await store.feed(sender, 2**70, 10) == []
     assert [seq for seq, _ in await store.feed(sender, -(2**70), 2**70)] == [1]
+
+
+@pytest.mark.parametrize("n", [3, COPY_FROM_DOCS + 5])
+async def test_small_and_large_batches_store_every_row(one_batch_store: Store, sql: Sql,
+                                                       n: int) -> None:
+    """Below COPY_FROM_DOCS new documents a batch writes its rows with one INSERT, from it
+    on with COPY: either way every document, receipt and event is stored as sealed."""
+    sender, partner = enterprise(), enterprise()
+    outcomes: dict[int, Outcome] = {}
+
+    async def submit(i: int) -> None:
+        outcomes[i] = await one_batch_store.commit(
+            submission(sender, f"B-{i}", f"body {i}".encode(), notify=(partner,)))
+
+    async with trio.open_nursery() as nursery:
+        for i in range(n):
+            nursery.start_soon(submit, i)
+    stored = await sql.fetch(
+        "SELECT doc_id, doc_bytes, seq, status FROM documents WHERE sender = $1", sender)
+    assert {row["doc_id"]: (row["doc_bytes"], row["seq"], row["status"]) for row in stored} == {
+        f"B-{i}": (f"body {i}".encode(), outcomes[i].seq, "accepted") for i in range(n)}
+    receipts = dict(await one_batch_store.feed(sender, 0, n + 10))
+    assert receipts == {o.seq: o.receipt for o in outcomes.values()}
+    events = await one_batch_store.feed(partner, 0, n + 10)
+    assert [seq for seq, _ in events] == list(range(1, n + 1))
