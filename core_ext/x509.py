@@ -160,11 +160,30 @@ def _extensions(fields: CertificateFields, issuer_public_key: bytes) -> list[dic
 def sign_certificate(
     fields: CertificateFields, *, issuer: SubjectName, issuer_key: KeyPair
 ) -> Certificate:
-    """Build the v3 certificate, sign its TBS with ``issuer_key`` and parse it back."""
+    """Build the v3 certificate and sign its TBS with ``issuer_key``.
+
+    The result is what ``parse_certificate`` reads from its DER (tested), made from
+    the fields directly: parsing it back cost asn1crypto more than building it.
+    """
     tbs = tbs_certificate(fields, issuer=issuer, issuer_public_key=issuer_key.public_key)
-    signature = sm2.sig_to_der(sm2.sign(issuer_key.private_key, tbs))
+    signature = sm2.sign(issuer_key.private_key, tbs)
     algorithm = _constant_parts(issuer, issuer_key.public_key, fields.is_ca).algorithm
-    return parse_certificate(_der(0x30, tbs + algorithm + _der(0x03, b"\x00" + signature)))
+    signature_value = _der(0x03, b"\x00" + sm2.sig_to_der(signature))
+    return Certificate(
+        der=_der(0x30, tbs + algorithm + signature_value),
+        serial=fields.serial,
+        issuer=issuer,
+        subject=fields.subject,
+        not_before=_to_second(fields.not_before),
+        not_after=_to_second(fields.not_after),
+        public_key=fields.public_key,
+        is_ca=fields.is_ca,
+        key_usage=CA_KEY_USAGE if fields.is_ca else SIGNER_KEY_USAGE,
+        subject_key_id=key_identifier(fields.public_key),
+        authority_key_id=key_identifier(issuer_key.public_key),
+        tbs=tbs,
+        signature=signature,
+    )
 
 
 def tbs_certificate(
@@ -239,9 +258,13 @@ def _name(name: SubjectName) -> bytes:
     return _der(0x30, rdns)
 
 
+def _to_second(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(microsecond=0)
+
+
 def _time(when: datetime) -> bytes:
     """UTCTime through 2049, then GeneralizedTime, to the second (RFC 5280 §4.1.2.5)."""
-    moment = when.astimezone(UTC)
+    moment = _to_second(when)
     if moment.year < 1950:
         raise PKIError("times before 1950 have no encoding in this profile")
     if moment.year < 2050:

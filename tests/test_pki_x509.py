@@ -19,7 +19,7 @@ from core_ext.pki import (
     parse_certificate,
     serial_hex,
 )
-from core_ext.x509 import CertificateFields, key_identifier, tbs_certificate
+from core_ext.x509 import CertificateFields, key_identifier, sign_certificate, tbs_certificate
 from tests.openssl_cli import DISTID, openssl
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -354,3 +354,19 @@ def test_times_before_1950_are_refused() -> None:
                                datetime(1949, 12, 31, tzinfo=UTC), START)
     with pytest.raises(PKIError, match="1950"):
         tbs_certificate(fields, issuer=CA_NAME, issuer_public_key=KeyPair.generate().public_key)
+
+
+@pytest.mark.parametrize("is_ca", [False, True])
+@pytest.mark.parametrize("start", [
+    START.replace(microsecond=123456),
+    datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))),
+])
+def test_signed_certificate_is_what_parsing_its_der_reads(is_ca: bool, start: datetime) -> None:
+    issuer_key = KeyPair.generate()
+    fields = CertificateFields(CARD_NAME, KeyPair.generate().public_key, 2**63 + 5, start,
+                               start + timedelta(days=400), is_ca=is_ca)
+    made = sign_certificate(fields, issuer=CA_NAME, issuer_key=issuer_key)
+    assert made == parse_certificate(made.der)
+    assert made.not_before.tzinfo == UTC and made.not_before.microsecond == 0
+    assert made.signed_by(issuer_key.public_key)
