@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 
 from core_ext import sm2
@@ -22,7 +24,6 @@ from core_ext.asn1_sm2 import (
     SM2_WITH_SM3,
     SM2_WITH_SM3_OID,
     PKIError,
-    asn1_time,
     der_from,
     hostile_input,
     load_strict,
@@ -159,31 +160,124 @@ def _extensions(fields: CertificateFields, issuer_public_key: bytes) -> list[dic
 def sign_certificate(
     fields: CertificateFields, *, issuer: SubjectName, issuer_key: KeyPair
 ) -> Certificate:
-    """Build the v3 certificate, sign its TBS with ``issuer_key`` and parse it back."""
-    algorithm = {"algorithm": SM2_WITH_SM3}
-    tbs = asn1_x509.TbsCertificate(
-        {
-            "version": "v3",
-            "serial_number": fields.serial,
-            "signature": algorithm,
-            "issuer": issuer.to_asn1(),
-            "validity": {
-                "not_before": asn1_time(fields.not_before),
-                "not_after": asn1_time(fields.not_after),
-            },
-            "subject": fields.subject.to_asn1(),
-            "subject_public_key_info": {
-                "algorithm": {"algorithm": "ec", "parameters": {"named": SM2_CURVE}},
-                "public_key": fields.public_key,
-            },
-            "extensions": _extensions(fields, issuer_key.public_key),
-        }
+    """Build the v3 certificate and sign its TBS with ``issuer_key``.
+
+    The result is what ``parse_certificate`` reads from its DER (tested), made from
+    the fields directly: parsing it back cost asn1crypto more than building it.
+    """
+    tbs = tbs_certificate(fields, issuer=issuer, issuer_public_key=issuer_key.public_key)
+    signature = sm2.sign(issuer_key.private_key, tbs)
+    algorithm = _constant_parts(issuer, issuer_key.public_key, fields.is_ca).algorithm
+    signature_value = _der(0x03, b"\x00" + sm2.sig_to_der(signature))
+    return Certificate(
+        der=_der(0x30, tbs + algorithm + signature_value),
+        serial=fields.serial,
+        issuer=issuer,
+        subject=fields.subject,
+        not_before=_to_second(fields.not_before),
+        not_after=_to_second(fields.not_after),
+        public_key=fields.public_key,
+        is_ca=fields.is_ca,
+        key_usage=CA_KEY_USAGE if fields.is_ca else SIGNER_KEY_USAGE,
+        subject_key_id=key_identifier(fields.public_key),
+        authority_key_id=key_identifier(issuer_key.public_key),
+        tbs=tbs,
+        signature=signature,
     )
-    signature = sm2.sig_to_der(sm2.sign(issuer_key.private_key, tbs.dump()))
-    certificate = asn1_x509.Certificate(
-        {"tbs_certificate": tbs, "signature_algorithm": algorithm, "signature_value": signature}
+
+
+def tbs_certificate(
+    fields: CertificateFields, *, issuer: SubjectName, issuer_public_key: bytes
+) -> bytes:
+    """The DER of the TBSCertificate, as asn1crypto encodes it from the same values.
+
+    Card issuing runs inside a document's handler, and asn1crypto spent milliseconds
+    building and encoding each TBS; the parts that depend only on the issuer are
+    encoded by asn1crypto once, the rest here.
+    """
+    parts = _constant_parts(issuer, issuer_public_key, fields.is_ca)
+    ski = _der(0x04, _der(0x04, key_identifier(fields.public_key)))
+    return _der(0x30, b"".join((
+        _VERSION_3,
+        _der(0x02, fields.serial.to_bytes(fields.serial.bit_length() // 8 + 1, "big")),
+        parts.algorithm,
+        parts.issuer,
+        _der(0x30, _time(fields.not_before) + _time(fields.not_after)),
+        _name(fields.subject),
+        _der(0x30, parts.key_algorithm + _der(0x03, b"\x00" + fields.public_key)),
+        _der(0xA3, _der(0x30, parts.usage + _der(0x30, _SKI_OID + ski) + parts.authority)),
+    )))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    algorithm: bytes  # AlgorithmIdentifier SM2-with-SM3
+    issuer: bytes
+    key_algorithm: bytes  # AlgorithmIdentifier of an SM2 public key
+    usage: bytes  # the basic constraints and key usage extensions
+    authority: bytes  # the authority key identifier extension
+
+
+_VERSION_3 = bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2
+_SKI_OID = bytes.fromhex("0603551d0e")
+# UTF8String attributes in asn1crypto's order for Name.build: O, OU, then CN.
+_NAME_OIDS = (
+    ("organization", bytes.fromhex("060355040a")),
+    ("organizational_unit", bytes.fromhex("060355040b")),
+    ("common_name", bytes.fromhex("0603550403")),
+)
+
+
+@lru_cache(maxsize=8)
+def _constant_parts(issuer: SubjectName, issuer_public_key: bytes, is_ca: bool) -> _Parts:
+    sample = CertificateFields(
+        subject=issuer, public_key=issuer_public_key, serial=1,
+        not_before=datetime(2000, 1, 1, tzinfo=UTC), not_after=datetime(2000, 1, 2, tzinfo=UTC),
+        is_ca=is_ca,
     )
-    return parse_certificate(certificate.dump())
+    basic, usage, _, authority = (
+        extension.dump()
+        for extension in asn1_x509.Extensions(_extensions(sample, issuer_public_key))
+    )
+    return _Parts(
+        algorithm=asn1_x509.SignedDigestAlgorithm({"algorithm": SM2_WITH_SM3}).dump(),
+        issuer=issuer.to_asn1().dump(),
+        key_algorithm=asn1_keys.PublicKeyAlgorithm(
+            {"algorithm": "ec", "parameters": {"named": SM2_CURVE}}).dump(),
+        usage=basic + usage,
+        authority=authority,
+    )
+
+
+def _name(name: SubjectName) -> bytes:
+    rdns = b""
+    for attribute, oid in _NAME_OIDS:
+        value = getattr(name, attribute)
+        if value is not None:
+            rdns += _der(0x31, _der(0x30, oid + _der(0x0C, value.encode())))
+    return _der(0x30, rdns)
+
+
+def _to_second(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(microsecond=0)
+
+
+def _time(when: datetime) -> bytes:
+    """UTCTime through 2049, then GeneralizedTime, to the second (RFC 5280 §4.1.2.5)."""
+    moment = _to_second(when)
+    if moment.year < 1950:
+        raise PKIError("times before 1950 have no encoding in this profile")
+    if moment.year < 2050:
+        return _der(0x17, moment.strftime("%y%m%d%H%M%SZ").encode())
+    return _der(0x18, moment.strftime("%Y%m%d%H%M%SZ").encode())
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes((tag, size)) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + content
 
 
 def raw_signature(algorithms: tuple[object, object], der_signature: bytes, what: str) -> bytes:

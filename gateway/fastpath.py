@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from gateway.ingest import Answer, problem_answer
-from gateway.metrics import REQUEST_SECONDS
+from gateway.metrics import request_seconds
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime
 from routing.errors import EnvelopeInvalid, ProblemError, TooLarge, UnsupportedMediaType
@@ -60,7 +60,7 @@ class FastPath:
         except ProblemError as error:
             answer = problem_answer(error)
         await respond(send, answer)
-        REQUEST_SECONDS.labels(scope["path"]).observe(time.perf_counter() - started)
+        request_seconds(scope["path"]).observe(time.perf_counter() - started)
 
 
 async def batch_answer(runtime: Runtime, body: bytes) -> Answer:

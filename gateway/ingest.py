@@ -15,7 +15,7 @@ from datetime import datetime
 import trio
 
 from core_ext import sm3
-from gateway.metrics import DOCUMENTS, PROBLEMS
+from gateway import metrics
 from gateway.problems import problem_body
 from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
@@ -41,14 +41,14 @@ class Answer:
 
 
 def problem_answer(error: ProblemError) -> Answer:
-    PROBLEMS.labels(error.code).inc()
+    metrics.problems(error.code).inc()
     return Answer(error.status, problem_body(error), retry_after=error.retry_after)
 
 
 def outcome_answer(outcome: Outcome, doc_type: str) -> Answer:
     if outcome.kind == "conflict":
         return problem_answer(IdConflict("this id was already used for other bytes"))
-    DOCUMENTS.labels(doc_type, outcome.code).inc()
+    metrics.documents(doc_type, outcome.code).inc()
     if outcome.kind == "replay":
         return Answer(200, outcome.receipt, replay=True)
     return Answer(201 if outcome.status == "accepted" else 422, outcome.receipt)

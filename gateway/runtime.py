@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -24,6 +25,21 @@ from routing.subsystems import REGISTRY
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# Next to nothing the gateway allocates per document is cyclic garbage (a batch run of
+# 30 000 documents left about 3 000 objects for the collector), yet at CPython's default
+# threshold of 700 allocations it scanned the requests in flight over a thousand times
+# and the whole heap now and then: about a tenth of the process's CPU.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def settle_garbage_collector() -> None:
+    """Exempt what start-up loaded from collections, and collect young objects rarely."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 @dataclass(slots=True)
@@ -58,6 +74,7 @@ class Runtime:
         nursery.start_soon(verifier.run)
         nursery.start_soon(cards.follow, store)
         nursery.start_soon(hub.run)
+        settle_garbage_collector()
         return cls(config, platform, store, cards, verifier, ingest, hub)
 
     def verify_one(self, public_key: bytes, message: bytes, signature: bytes) -> bool:

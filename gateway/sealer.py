@@ -8,6 +8,7 @@ are known; what it returns is stored and is, byte for byte, every later answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from core_ext import sm2
 from gateway.store import OpsResult, Sealed, Submission
@@ -20,6 +21,17 @@ class Sealer:
     def __init__(self, private_key: bytes, cert: str) -> None:
         self._key = private_key
         self._cert = cert
+        # Every document of a request shares one received_at: format it once.
+        self._received: tuple[datetime, str] | None = None
+
+    def received_at(self, moment: datetime) -> str:
+        """``format_rfc3339(moment)``, remembered for the next document of the batch."""
+        last = self._received
+        if last is not None and last[0] == moment:
+            return last[1]
+        text = format_rfc3339(moment)
+        self._received = (moment, text)
+        return text
 
     def sign(self, body: ReceiptBody) -> bytes:
         data = encode_body(body)
@@ -29,7 +41,7 @@ class Sealer:
         verdict = sub.context
         if not isinstance(verdict, Verdict):
             raise TypeError("a Submission's context must be its Verdict")
-        received_at = format_rfc3339(sub.received_at)
+        received_at = self.received_at(sub.received_at)
         common = {"received_at": received_at, "doc_sm3": sub.doc_sm3.hex(), "cert": sub.cert}
         if result.ok:
             status, code, message, path = verdict.status, verdict.code, verdict.message, \

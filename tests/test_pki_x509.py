@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 
 from core_ext import sm2
+from core_ext.asn1_sm2 import asn1_time
 from core_ext.pki import (
     CertificateAuthority,
     KeyPair,
@@ -18,7 +19,7 @@ from core_ext.pki import (
     parse_certificate,
     serial_hex,
 )
-from core_ext.x509 import key_identifier
+from core_ext.x509 import CertificateFields, key_identifier, sign_certificate, tbs_certificate
 from tests.openssl_cli import DISTID, openssl
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -291,3 +292,81 @@ def test_outer_algorithm_must_match(ca: CertificateAuthority) -> None:
     )
     with pytest.raises(PKIError, match="SM2-with-SM3"):
         parse_certificate(der)
+
+
+def _asn1crypto_tbs(fields: CertificateFields, issuer: SubjectName, issuer_key: bytes) -> bytes:
+    """The TBSCertificate as asn1crypto builds it from the same values: the reference."""
+    algorithm = {"algorithm": "sm2_sm3"}
+    usage = {"key_cert_sign", "crl_sign"} if fields.is_ca else {
+        "digital_signature", "non_repudiation"}
+    tbs = asn1_x509.TbsCertificate({
+        "version": "v3",
+        "serial_number": fields.serial,
+        "signature": algorithm,
+        "issuer": issuer.to_asn1(),
+        "validity": {"not_before": asn1_time(fields.not_before),
+                     "not_after": asn1_time(fields.not_after)},
+        "subject": fields.subject.to_asn1(),
+        "subject_public_key_info": {
+            "algorithm": {"algorithm": "ec", "parameters": {"named": "sm2"}},
+            "public_key": fields.public_key,
+        },
+        "extensions": [
+            {"extn_id": "basic_constraints", "critical": True,
+             "extn_value": {"ca": fields.is_ca}},
+            {"extn_id": "key_usage", "critical": True, "extn_value": usage},
+            {"extn_id": "key_identifier", "extn_value": key_identifier(fields.public_key)},
+            {"extn_id": "authority_key_identifier",
+             "extn_value": {"key_identifier": key_identifier(issuer_key)}},
+        ],
+    })
+    encoded: bytes = tbs.dump()
+    return encoded
+
+
+@pytest.mark.parametrize("is_ca", [False, True])
+@pytest.mark.parametrize("subject", [
+    CARD_NAME,
+    SubjectName("h"),
+    SubjectName("x" * 64, "1101910123"),
+    SubjectName("名" * 64, "o" * 64, "k" * 64),
+])
+@pytest.mark.parametrize("serial", [1, 127, 128, 255, 2**63 - 1, 2**63, 2**159 - 1])
+@pytest.mark.parametrize("start", [
+    datetime(1950, 1, 1, tzinfo=UTC),
+    START.replace(microsecond=123456),
+    datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2050, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))),
+])
+def test_tbs_is_encoded_as_asn1crypto_encodes_it(
+    is_ca: bool, subject: SubjectName, serial: int, start: datetime
+) -> None:
+    issuer_key = KeyPair.generate().public_key
+    fields = CertificateFields(subject, KeyPair.generate().public_key, serial, start,
+                               start + timedelta(days=400), is_ca=is_ca)
+    expected = _asn1crypto_tbs(fields, CA_NAME, issuer_key)
+    assert tbs_certificate(fields, issuer=CA_NAME, issuer_public_key=issuer_key) == expected
+
+
+def test_times_before_1950_are_refused() -> None:
+    fields = CertificateFields(CARD_NAME, KeyPair.generate().public_key, 1,
+                               datetime(1949, 12, 31, tzinfo=UTC), START)
+    with pytest.raises(PKIError, match="1950"):
+        tbs_certificate(fields, issuer=CA_NAME, issuer_public_key=KeyPair.generate().public_key)
+
+
+@pytest.mark.parametrize("is_ca", [False, True])
+@pytest.mark.parametrize("start", [
+    START.replace(microsecond=123456),
+    datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))),
+])
+def test_signed_certificate_is_what_parsing_its_der_reads(is_ca: bool, start: datetime) -> None:
+    issuer_key = KeyPair.generate()
+    fields = CertificateFields(CARD_NAME, KeyPair.generate().public_key, 2**63 + 5, start,
+                               start + timedelta(days=400), is_ca=is_ca)
+    made = sign_certificate(fields, issuer=CA_NAME, issuer_key=issuer_key)
+    assert made == parse_certificate(made.der)
+    assert made.not_before.tzinfo == UTC and made.not_before.microsecond == 0
+    assert made.signed_by(issuer_key.public_key)
