@@ -10,6 +10,7 @@ from functools import partial
 import trio
 
 from core_ext import sm2, sm3
+from core_ext.code_tables import default_tables
 from gateway.cards import CardCache
 from gateway.config import Config
 from gateway.hub import Hub
@@ -56,6 +57,7 @@ class Runtime:
     async def open(cls, config: Config, nursery: trio.Nursery) -> Runtime:
         sm2.require_compiled()
         sm3.require_compiled()
+        default_tables().load_all()  # a damaged code table stops the start, not a document
         platform = Platform.load(config.home)
         store = await Store.open(config, Sealer(platform.receipt_key, platform.receipt_cert))
         try:
