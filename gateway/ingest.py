@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import trio
-
 from core_ext import sm3
 from gateway import metrics
 from gateway.problems import problem_body
@@ -132,33 +130,32 @@ class Ingest:
                 repeats.append((index, item, *firsts[key]))
             else:
                 firsts[key] = (index, item)
-        if len(firsts) == 1:  # the common single document: no task to spawn
-            (index, item), = firsts.values()
-            await self._commit(item, index, answers)
-        elif firsts:
-            async with trio.open_nursery() as nursery:
-                for index, item in firsts.values():
-                    nursery.start_soon(self._commit, item, index, answers)
+        if firsts:
+            await self._commit(list(firsts.values()), answers)
         for index, item, first_index, first in repeats:
             answers[index] = repeat_answer(item, first, answers[first_index])
         return [answer for answer in answers if answer is not None]
 
-    async def _commit(self, item: Admitted, index: int, answers: list[Answer | None]) -> None:
-        verdict = judge(item, self._issuer, self.cards)
-        try:
-            outcome = await self._store.commit(submission(item, verdict))
-        except ProblemError as error:
-            answers[index] = problem_answer(error)
-            return
-        if outcome.kind == "new" and outcome.status == "accepted":
-            # Read your own writes: this worker's card registry sees the change before
-            # the client does; other workers learn it through the store's notifications.
-            for op in verdict.ops:
-                if isinstance(op, Create | Transition | Derive | EditList):
-                    await self._changed(op.kind, op.key)
-                elif isinstance(op, TransitionAll):
-                    await self._changed(op.kind, EVERYTHING)
-        answers[index] = outcome_answer(outcome, item.framed.doc_type)
+    async def _commit(self, items: list[tuple[int, Admitted]],
+                      answers: list[Answer | None]) -> None:
+        verdicts = [judge(item, self._issuer, self.cards) for _, item in items]
+        results = await self._store.commit_many(
+            [submission(item, verdict) for (_, item), verdict in zip(items, verdicts, strict=True)])
+        for (index, item), verdict, result in zip(items, verdicts, results, strict=True):
+            if isinstance(result, ProblemError):
+                answers[index] = problem_answer(result)
+                continue
+            if isinstance(result, Exception):
+                raise result
+            if result.kind == "new" and result.status == "accepted":
+                # Read your own writes: this worker's card registry sees the change before
+                # the client does; other workers learn it through the store's notifications.
+                for op in verdict.ops:
+                    if isinstance(op, Create | Transition | Derive | EditList):
+                        await self._changed(op.kind, op.key)
+                    elif isinstance(op, TransitionAll):
+                        await self._changed(op.kind, EVERYTHING)
+            answers[index] = outcome_answer(result, item.framed.doc_type)
 
 
 def submission(item: Admitted, verdict: Verdict) -> Submission:

@@ -24,7 +24,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import outcome
 import trio
 
 from gateway.store.failures import CommitUnknown, Transient
@@ -43,28 +42,36 @@ MAX_BACKOFF_S = 0.5
 
 
 @dataclass(eq=False, slots=True)
-class _Pending:
-    """One caller's submission. The caller's task sleeps in ``wait_task_rescheduled``
-    (cheaper than an Event per caller) until ``resolve`` wakes it."""
+class _Caller:
+    """A task waiting for its submissions (one, or a whole request's): it sleeps in
+    ``wait_task_rescheduled`` (cheaper than an Event) until the last one is answered."""
 
+    task: trio.lowlevel.Task
+    unanswered: int
+    gone: bool = False  # cancelled while waiting
+
+
+@dataclass(eq=False, slots=True)
+class _Pending:
     sub: Submission
     deadline: float
-    task: trio.lowlevel.Task
+    caller: _Caller
+    result: Outcome | Exception | None = None
     answered: bool = False
     abandoned: bool = False  # the caller is gone or answered by the reaper: skip it
 
-    def resolve(self, result: Outcome | None, error: BaseException | None) -> None:
+    def answer(self) -> Outcome | Exception:
+        assert self.result is not None, "read before it was answered"
+        return self.result
+
+    def resolve(self, result: Outcome | Exception) -> None:
         if self.answered:
             return
-        self.answered = True
-        if not self.abandoned:
-            reply = outcome.Error(error) if error is not None else outcome.Value(result)
-            trio.lowlevel.reschedule(self.task, reply)
-
-    def abort(self, _: object) -> trio.lowlevel.Abort:
-        self.abandoned = True
-        self.answered = True
-        return trio.lowlevel.Abort.SUCCEEDED
+        self.answered, self.result = True, result
+        caller = self.caller
+        caller.unanswered -= 1
+        if caller.unanswered == 0 and not caller.gone:
+            trio.lowlevel.reschedule(caller.task)
 
 
 class GroupCommitter:
@@ -85,17 +92,36 @@ class GroupCommitter:
         self._waiting: deque[_Pending] = deque()
 
     async def commit(self, sub: Submission) -> Outcome:
-        pending = _Pending(sub, trio.current_time() + self._timeout_s,
-                           trio.lowlevel.current_task())  # fmt: skip
-        try:
-            self._send.send_nowait(pending)
-        except trio.WouldBlock:
-            raise Unavailable("store overloaded", retry_after=RETRY_AFTER_S) from None
-        except trio.ClosedResourceError:
-            raise Unavailable("store closed", retry_after=RETRY_AFTER_S) from None
-        self._waiting.append(pending)
-        result: Outcome = await trio.lowlevel.wait_task_rescheduled(pending.abort)
+        result = (await self.commit_many([sub]))[0]
+        if isinstance(result, Exception):
+            raise result
         return result
+
+    async def commit_many(self, subs: list[Submission]) -> list[Outcome | Exception]:
+        """Each submission's outcome, or the error that answered it (``Unavailable``...)."""
+        caller = _Caller(trio.lowlevel.current_task(), len(subs))
+        deadline = trio.current_time() + self._timeout_s
+        pendings = [_Pending(sub, deadline, caller) for sub in subs]
+        for pending in pendings:
+            try:
+                self._send.send_nowait(pending)
+            except (trio.WouldBlock, trio.ClosedResourceError) as exc:
+                why = "overloaded" if isinstance(exc, trio.WouldBlock) else "closed"
+                pending.answered = True
+                pending.result = Unavailable(f"store {why}", retry_after=RETRY_AFTER_S)
+                caller.unanswered -= 1
+            else:
+                self._waiting.append(pending)
+        if caller.unanswered:
+
+            def abort(_: object) -> trio.lowlevel.Abort:
+                caller.gone = True
+                for pending in pendings:
+                    pending.abandoned = True
+                return trio.lowlevel.Abort.SUCCEEDED
+
+            await trio.lowlevel.wait_task_rescheduled(abort)
+        return [pending.answer() for pending in pendings]
 
     async def run_reaper(self) -> None:
         """Answer ``Unavailable`` to every caller whose deadline passed unanswered."""
@@ -105,8 +131,8 @@ class GroupCommitter:
             while self._waiting and (self._waiting[0].answered
                                      or self._waiting[0].deadline <= now):
                 pending = self._waiting.popleft()
-                pending.resolve(None, Unavailable("store did not answer in time",
-                                                  retry_after=RETRY_AFTER_S))
+                pending.resolve(Unavailable("store did not answer in time",
+                                            retry_after=RETRY_AFTER_S))
                 pending.abandoned = True
 
     def close(self) -> None:
@@ -158,15 +184,15 @@ class GroupCommitter:
             except Exception as exc:
                 log.exception("batch of %d failed", len(live))
                 for p in live:
-                    p.resolve(None, exc)
+                    p.resolve(exc)
                 return
             else:
                 for p, result in zip(live, outcomes, strict=True):
-                    p.resolve(result, None)
+                    p.resolve(result)
                 return
             if trio.current_time() + backoff >= min(p.deadline for p in live):
                 for p in live:
-                    p.resolve(None, Unavailable("store unreachable", retry_after=RETRY_AFTER_S))
+                    p.resolve(Unavailable("store unreachable", retry_after=RETRY_AFTER_S))
                 return
             await trio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)

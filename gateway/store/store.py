@@ -142,6 +142,13 @@ class Store:
         _check(sub)
         return await self._committer.commit(sub)
 
+    async def commit_many(self, subs: list[Submission]) -> list[Outcome | Exception]:
+        """Store each of ``subs`` as ``commit`` does, waiting once for all of them: each
+        item is the submission's outcome or the error that answered it."""
+        for sub in subs:
+            _check(sub)
+        return await self._committer.commit_many(subs)
+
     async def get(self, sender: str, doc_id: str) -> Outcome | None:
         """The stored receipt of (sender, doc_id), as a "replay" outcome."""
         if not _storable(sender, doc_id):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import gateway.store
-from gateway.store import Store
+from gateway.store import Outcome, Store
+from routing.errors import Unavailable
 
-from .helpers import enterprise, submission
+from .helpers import enterprise, sealer, store_config, submission
 
 STORE_METHODS = {
-    "open", "aclose", "ping", "commit", "get", "feed", "entity", "entities", "listen",
-    "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq", "entities_in",
-    "entities_after",
+    "open", "aclose", "ping", "commit", "commit_many", "get", "feed", "entity", "entities",
+    "listen", "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq",
+    "entities_in", "entities_after",
     "history", "next_counter", "balances",
 }  # fmt: skip
 
@@ -36,6 +38,26 @@ async def test_commit_then_get_and_feed(store: Store) -> None:
     assert await store.feed(sender, 0, 10) == [(1, outcome.receipt)]
     assert [seq for seq, _ in await store.feed(other, 0, 10)] == [1]
     assert await store.ping()
+
+
+async def test_commit_many_answers_each_submission_in_order(store: Store) -> None:
+    sender = enterprise()
+    first = await store.commit(submission(sender, "M-0"))
+    results = await store.commit_many([submission(sender, f"M-{i}") for i in (1, 0, 2)])
+    assert all(isinstance(r, Outcome) for r in results)
+    kinds = [(r.kind, r.seq) for r in results if isinstance(r, Outcome)]
+    assert [kind for kind, _ in kinds] == ["new", "replay", "new"]
+    assert kinds[1][1] == 1 and {kinds[0][1], kinds[2][1]} == {2, 3}
+    assert isinstance(results[1], Outcome) and results[1].receipt == first.receipt
+
+
+async def test_commit_many_on_a_closed_store_answers_unavailable_per_item(
+    tmp_path: Path, database_url: str
+) -> None:
+    closed = await Store.open(store_config(tmp_path, database_url), sealer)
+    await closed.aclose()
+    results = await closed.commit_many([submission(enterprise(), "X"), submission("E", "Y")])
+    assert [type(r) for r in results] == [Unavailable, Unavailable]
 
 
 async def test_entities_after_pages_through_one_kind_by_key(store: Store) -> None:

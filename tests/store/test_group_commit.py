@@ -139,3 +139,26 @@ async def test_a_caller_past_its_deadline_gets_unavailable_and_is_never_sent() -
     batches, results = await _gave_up(reaper=True)
     assert batches == [["kept"]]
     assert isinstance(results["timed-out"], Unavailable)
+
+
+async def test_a_cancelled_commit_many_sends_none_of_its_submissions() -> None:
+    db = FakeDatabase()
+    committer = GroupCommitter(db.write, max_docs=64, max_wait_s=0, timeout_s=5, max_queued=10)
+    with trio.move_on_after(0.01):
+        await committer.commit_many([submission("E", "gone-1"), submission("E", "gone-2")])
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(committer.run_writer)
+        kept = await committer.commit_many([submission("E", "kept")])
+        committer.close()
+    assert db.batches == [["kept"]] and isinstance(kept[0], Outcome)
+
+
+async def test_commit_many_answers_what_did_not_fit_the_queue_as_overloaded() -> None:
+    db = FakeDatabase()
+    committer = GroupCommitter(db.write, max_docs=64, max_wait_s=0, timeout_s=5, max_queued=2)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(committer.run_writer)
+        results = await committer.commit_many([submission("E", f"Q-{i}") for i in range(3)])
+        committer.close()
+    assert [type(r) for r in results] == [Outcome, Outcome, Unavailable]
+    assert db.batches == [["Q-0", "Q-1"]]
