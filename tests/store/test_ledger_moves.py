@@ -125,3 +125,9 @@ async def test_concurrent_runs_on_the_same_lines_never_overdraw(store: Store, sq
                              " WHERE ledger = $1 GROUP BY key", ledger)
     assert {(r["key"], r["total"], r["rows"]) for r in totals} == {
         (k, 0, 21) for k in "abc"}
+
+
+async def test_ledger_pages_keep_room_for_balances_to_change_in_place(
+        store: Store, sql: Sql) -> None:
+    options = await sql.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'ledgers'::regclass")
+    assert options == ["fillfactor=50"]
