@@ -29,6 +29,7 @@ from routing.errors import EportError
 POLICY_VIOLATION = 1008
 SUBPROTOCOL = "eport.v1"
 FEED_PAGE = 500
+BATCHES_IN_FLIGHT = 4  # per stream
 
 
 class Auth(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,6 +110,8 @@ async def _session(ws: Websocket, runtime: Runtime, enterprise: str) -> str:
 async def _read_submits(ws: Websocket, runtime: Runtime, enterprise: str,
                         send: trio.MemorySendChannel[bytes], nursery: trio.Nursery) -> str:
     credit = trio.Semaphore(runtime.config.ws_credit)
+    queued, submits = trio.open_memory_channel[Submit](runtime.config.ws_credit)
+    nursery.start_soon(_submit_batches, runtime, enterprise, submits, send.clone(), credit)
     while True:
         try:
             submit = _submit.decode(await _receive(ws, runtime))
@@ -120,15 +123,39 @@ async def _read_submits(ws: Websocket, runtime: Runtime, enterprise: str,
             credit.acquire_nowait()
         except trio.WouldBlock:
             return "credit exceeded"
-        nursery.start_soon(_handle, runtime, enterprise, submit, send.clone(), credit)
+        queued.send_nowait(submit)  # room for every unanswered submit: the credit
 
 
-async def _handle(runtime: Runtime, enterprise: str, submit: Submit,
-                  send: trio.MemorySendChannel[bytes], credit: trio.Semaphore) -> None:
+async def _submit_batches(runtime: Runtime, enterprise: str,
+                          submits: trio.MemoryReceiveChannel[Submit],
+                          send: trio.MemorySendChannel[bytes], credit: trio.Semaphore) -> None:
+    """Submit what has arrived as one batch (verified together, committed together),
+    up to BATCHES_IN_FLIGHT batches at a time; what arrives meanwhile forms the next."""
+    slots = trio.Semaphore(BATCHES_IN_FLIGHT)
+    async with send, trio.open_nursery() as nursery:
+        async for first in submits:
+            batch = [first]
+            await slots.acquire()
+            while True:
+                try:
+                    batch.append(submits.receive_nowait())
+                except trio.WouldBlock:
+                    break
+            nursery.start_soon(_handle, runtime, enterprise, batch, send.clone(), credit, slots)
+
+
+async def _handle(runtime: Runtime, enterprise: str, batch: list[Submit],
+                  send: trio.MemorySendChannel[bytes], credit: trio.Semaphore,
+                  slots: trio.Semaphore) -> None:
     async with send:
-        answer = await runtime.ingest.submit(bytes(submit.env), enterprise=enterprise)
-        await send.send(result_frame(submit.seq, answer))
-        credit.release()
+        try:
+            answers = await runtime.ingest.submit_many([bytes(s.env) for s in batch],
+                                                       enterprise=enterprise)
+        finally:
+            slots.release()
+        for submit, answer in zip(batch, answers, strict=True):
+            await send.send(result_frame(submit.seq, answer))
+            credit.release()
 
 
 def result_frame(seq: int, answer: Answer) -> bytes:

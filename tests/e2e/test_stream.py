@@ -44,6 +44,39 @@ async def test_submit_and_results_by_client_seq(gateway: Gateway) -> None:
                                                         "state": "locked"}
 
 
+async def test_a_burst_is_answered_document_by_document(gateway: Gateway,
+                                                        tight_gateway: Gateway) -> None:
+    """Submits that arrive together are verified and committed together, but each gets
+    its own result: a tampered one fails alone; the credit comes back with each result."""
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    operators = [gateway.card(enterprise, "operator") for _ in range(30)]
+    envelopes = [legal.document("identity.card_lock", enterprise, lock_body(op))
+                 for op in operators]
+    tampered = bytearray(envelopes[7])
+    tampered[envelopes[7].index(b'"card"') + 12] ^= 0x01
+    envelopes[7] = bytes(tampered)
+    async with AsyncClient(gateway.url) as client, client.stream(legal) as stream:
+        for seq, envelope in enumerate(envelopes):
+            await stream.submit(seq, envelope)
+        with trio.fail_after(20):
+            results = {m["seq"]: m for m in [await stream.receive() for _ in envelopes]}
+    assert results.pop(7)["problem"]["code"] == "SIGNATURE_INVALID"
+    assert {r["status"] for r in results.values()} == {201}
+    assert [results[i]["receipt"]["receipt"]["ref"]["card"] for i in sorted(results)] == [
+        op.cert for i, op in enumerate(operators) if i != 7]
+    more = [legal.document("identity.card_unlock", enterprise, lock_body(op))
+            for op in operators[:6]]
+    async with AsyncClient(tight_gateway.url) as client, client.stream(legal) as stream:
+        assert stream.credit == 2
+        for start in range(0, 6, 2):
+            for seq in (start, start + 1):
+                await stream.submit(seq, more[seq])
+            with trio.fail_after(20):
+                answered = [await stream.receive() for _ in range(2)]
+            assert {m["status"] for m in answered} == {201}
+
+
 async def test_card_of_another_enterprise_is_refused_on_the_stream(gateway: Gateway) -> None:
     mine, theirs = gateway.enterprise(), gateway.enterprise()
     legal, other = gateway.card(mine, "legal"), gateway.card(theirs, "legal")
