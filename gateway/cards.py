@@ -86,18 +86,20 @@ class CardCache:
         return cache
 
     async def reload(self, store: Store) -> None:
-        """Reread every card, a page at a time; unchanged cards keep their objects.
+        """Reread every card, a page at a time with its enterprises; unchanged cards
+        keep their objects.
 
-        Both matter for memory: reading every card row at once made a burst of
-        small objects that grew with the registry and pushed pymalloc to new
-        arenas, and replacing every Card made long-lived objects among the
-        request traffic's short-lived ones; arenas holding one survivor stay
-        mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
+        Both matter for memory: reading every card (or enterprise) row at once
+        made a burst of small objects that grew with the registry and pushed
+        pymalloc to new arenas, and replacing every Card made long-lived objects
+        among the request traffic's short-lived ones; arenas holding one survivor
+        stay mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
         """
-        enterprises = {e.key: e for e in await store.entities("enterprise")}
         seen: set[str] = set()
         after = ""
         while page := await store.entities_after("card", after, RELOAD_PAGE):
+            owners = sorted({entity.owner for entity in page})
+            enterprises = {e.key: e for e in await store.entities_with_keys("enterprise", owners)}
             for entity in page:
                 card = to_card(entity, enterprises.get(entity.owner))
                 seen.add(card.serial)

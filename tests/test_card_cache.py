@@ -1,4 +1,5 @@
-"""gateway/cards.py: a full reload reads cards a page at a time and keeps unchanged ones."""
+"""gateway/cards.py: a full reload reads cards (and their enterprises) a page at a time and
+keeps unchanged ones; a cached card shares what it has in common with others."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from gateway.store import Entity, Store
 TRADER = Entity("enterprise", "1101910123", "active", "1101910123", {"type": "trader"}, 1)
 
 
-def card_entity(serial: str, state: str = "active", grants: tuple[str, ...] = ()) -> Entity:
-    return Entity("card", serial, state, TRADER.key, {
+def card_entity(serial: str, state: str = "active", grants: tuple[str, ...] = (),
+                owner: str = TRADER.key) -> Entity:
+    return Entity("card", serial, state, owner, {
         "kind": "operator", "holder": "操作员000001", "not_before": "2026-01-01T00:00:00+00:00",
         "not_after": "2027-01-01T00:00:00+00:00", "public_key": "04" + "00" * 64,
         "grants": list(grants),
@@ -24,11 +26,13 @@ def card_entity(serial: str, state: str = "active", grants: tuple[str, ...] = ()
 
 
 class FakeStore:
-    """The two reads a reload makes, over in-memory entities; counts the card pages."""
+    """The reads a reload makes, over in-memory entities; counts the card pages and
+    the most enterprises one read returned."""
 
     def __init__(self, entities: list[Entity]) -> None:
         self.entities_by_key = {(e.kind, e.key): e for e in entities}
         self.pages = 0
+        self.most_enterprises = 0
 
     async def entities(self, kind: str) -> list[Entity]:
         return sorted((e for e in self.entities_by_key.values() if e.kind == kind),
@@ -37,6 +41,12 @@ class FakeStore:
     async def entities_after(self, kind: str, after: str, limit: int) -> list[Entity]:
         self.pages += 1
         return [e for e in await self.entities(kind) if e.key > after][:limit]
+
+    async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
+        found = [e for e in await self.entities(kind) if e.key in keys]
+        if kind == "enterprise":
+            self.most_enterprises = max(self.most_enterprises, len(found))
+        return found
 
 
 async def test_reload_pages_keeps_unchanged_replaces_changed_drops_gone(
@@ -58,6 +68,23 @@ async def test_reload_pages_keeps_unchanged_replaces_changed_drops_gone(
     revoked = cache.get("C1")
     assert revoked is not None and revoked.status == "revoked"
     assert cache.get("C4") is None
+
+
+async def test_reload_reads_only_the_enterprises_of_each_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cards, "RELOAD_PAGE", 2)
+    companies = [Entity("enterprise", f"11019101{n:02d}", "active", f"11019101{n:02d}",
+                        {"type": "trader"}, 1) for n in range(5)]
+    fake = FakeStore([*companies, *(card_entity(f"C{n}", owner=c.key)
+                                    for n, c in enumerate(companies))])
+    store = cast(Store, fake)
+    cache = await CardCache.load(store)
+    assert fake.most_enterprises == 2
+    for n, company in enumerate(companies):
+        card = cache.get(f"C{n}")
+        assert card is not None and card.enterprise == company.key
+        assert card.status == "active" and card.enterprise_type == "trader"
 
 
 def row_like(entity: Entity) -> Entity:
