@@ -14,7 +14,9 @@ card's grants.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime
+from functools import lru_cache
 
 import trio
 
@@ -27,32 +29,46 @@ log = logging.getLogger(__name__)
 
 SAFETY_RELOAD_S = 30.0
 RELOAD_PAGE = 500  # card rows read per round trip by a full reload
+RIGHTS_VARIANTS = 1024  # distinct rights derivations remembered (a handful in practice)
+
+
+@lru_cache(maxsize=RIGHTS_VARIANTS)
+def _rights(kind: str, enterprise_type: str, department_kind: str | None,
+            grants: tuple[str, ...], qualifications: tuple[str, ...]) -> frozenset[str]:
+    return effective_rights(kind, enterprise_type, department_kind, grants, qualifications)
 
 
 def to_card(card: Entity, enterprise: Entity | None) -> Card:
+    """The registry's Card for a card entity and its enterprise's entity.
+
+    Every worker holds every card, so a card's size is paid per card and per
+    worker: the rights set and the strings most cards have in common (kind,
+    status, enterprise type and code) are shared objects, not copies of the row's.
+    """
     data = card.data
     company = enterprise.data if enterprise is not None else {}
-    enterprise_type = str(company.get("type", ""))
+    enterprise_type = sys.intern(str(company.get("type", "")))
     department_kind = company.get("department_kind")
-    status = card.state
+    department = sys.intern(str(department_kind)) if department_kind else None
+    kind = sys.intern(str(data["kind"]))
+    status = sys.intern(card.state)
     if enterprise is None or enterprise.state != "active":
         status = "cancelled"
-    grants = [str(g) for g in data.get("grants", [])]  # type: ignore[attr-defined]
-    qualifications = [str(q) for q in company.get("qualifications", [])]  # type: ignore[attr-defined]
+    grants = tuple(sorted(str(g) for g in data.get("grants", [])))  # type: ignore[attr-defined]
+    qualifications = tuple(sorted(
+        str(q) for q in company.get("qualifications", [])))  # type: ignore[attr-defined]
     return Card(
         serial=card.key,
-        enterprise=card.owner,
+        enterprise=sys.intern(card.owner),
         enterprise_type=enterprise_type,
-        department_kind=str(department_kind) if department_kind else None,
-        kind=str(data["kind"]),
+        department_kind=department,
+        kind=kind,
         holder=str(data["holder"]),
         status=status,
         not_before=datetime.fromisoformat(str(data["not_before"])),
         not_after=datetime.fromisoformat(str(data["not_after"])),
         public_key=bytes.fromhex(str(data["public_key"])),
-        rights=effective_rights(str(data["kind"]), enterprise_type,
-                                str(department_kind) if department_kind else None, grants,
-                                qualifications),
+        rights=_rights(kind, enterprise_type, department, grants, qualifications),
     )
 
 
@@ -70,23 +86,24 @@ class CardCache:
         return cache
 
     async def reload(self, store: Store) -> None:
-        """Reread every card, a page at a time; unchanged cards keep their objects.
+        """Reread every card, a page at a time with its enterprises; unchanged cards
+        keep their objects.
 
-        Both matter for memory: reading every card row at once made a burst of
-        small objects that grew with the registry and pushed pymalloc to new
-        arenas, and replacing every Card made long-lived objects among the
-        request traffic's short-lived ones; arenas holding one survivor stay
-        mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
+        Both matter for memory: reading every card (or enterprise) row at once
+        made a burst of small objects that grew with the registry and pushed
+        pymalloc to new arenas, and replacing every Card made long-lived objects
+        among the request traffic's short-lived ones; arenas holding one survivor
+        stay mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
         """
-        enterprises = {e.key: e for e in await store.entities("enterprise")}
         seen: set[str] = set()
         after = ""
         while page := await store.entities_after("card", after, RELOAD_PAGE):
+            owners = sorted({entity.owner for entity in page})
+            enterprises = {e.key: e for e in await store.entities_with_keys("enterprise", owners)}
             for entity in page:
                 card = to_card(entity, enterprises.get(entity.owner))
                 seen.add(card.serial)
-                if self._cards.get(card.serial) != card:
-                    self._cards[card.serial] = card
+                self._keep(card)
             after = page[-1].key
         for serial in self._cards.keys() - seen:
             del self._cards[serial]
@@ -125,4 +142,11 @@ class CardCache:
         if card is None:
             self._cards.pop(serial, None)
             return
-        self._cards[serial] = to_card(card, await store.entity("enterprise", card.owner))
+        self._keep(to_card(card, await store.entity("enterprise", card.owner)))
+
+    def _keep(self, card: Card) -> None:
+        """Store ``card`` unless an equal one is held: a card this worker changed is
+        reloaded twice (its own write, then the store's notice), and an unchanged
+        card keeps its object, keyed by its own serial (not the caller's copy)."""
+        if self._cards.get(card.serial) != card:
+            self._cards[card.serial] = card

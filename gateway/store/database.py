@@ -196,6 +196,14 @@ class Database:
             for r in rows
         ]
 
+    async def entities_with_keys(self, kind: str, keys: Sequence[str]) -> list[Entity]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(queries.ENTITIES_WITH_KEYS, kind, list(keys))
+        return [
+            Entity(r["kind"], r["key"], r["state"], r["owner"], r["data"], r["version"])
+            for r in rows
+        ]
+
     async def history(self, kind: str, key: str) -> list[Change]:
         async with self._connection() as conn:
             rows = await conn.fetch(queries.HISTORY, kind, key)

@@ -85,6 +85,10 @@ ENTITIES_AFTER = (
     "SELECT kind, key, state, owner, data, version FROM entities"
     " WHERE kind = $1 AND key > $2 ORDER BY key LIMIT $3"
 )
+ENTITIES_WITH_KEYS = (
+    "SELECT kind, key, state, owner, data, version FROM entities"
+    " WHERE kind = $1 AND key = ANY($2::text[]) ORDER BY key"
+)
 ENTITIES_IN_STATES = (
     "SELECT kind, key, state, owner, data, version FROM entities"
     " WHERE kind = $1 AND state = ANY($2::text[]) ORDER BY key"

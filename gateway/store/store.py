@@ -200,6 +200,13 @@ class Store:
             return []
         return await self._call(lambda: self._db.entities_after(kind, after, limit))
 
+    async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
+        """The existing entities of ``kind`` among ``keys``, ordered by key."""
+        storable = [key for key in keys if _storable(key)]
+        if not storable or not _storable(kind):
+            return []
+        return await self._call(lambda: self._db.entities_with_keys(kind, storable))
+
     async def entities_in(self, kind: str, states: tuple[str, ...]) -> list[Entity]:
         """Every entity of ``kind`` whose state is one of ``states``, ordered by key."""
         return await self._call(lambda: self._db.entities(kind, None, states))

@@ -14,7 +14,7 @@ from .helpers import enterprise, sealer, store_config, submission
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "commit_many", "get", "feed", "entity", "entities",
     "listen", "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq",
-    "entities_in", "entities_after",
+    "entities_in", "entities_after", "entities_with_keys",
     "history", "next_counter", "balances",
 }  # fmt: skip
 
@@ -73,3 +73,13 @@ async def test_entities_after_pages_through_one_kind_by_key(store: Store) -> Non
     assert await store.entities_after(kind, keys[-1], 10) == []
     assert await store.entities_after(kind, "", 0) == []
     assert await store.entities_after(kind, "\x00", 10) == []
+
+
+async def test_entities_with_keys_reads_only_the_existing_ones_asked_for(store: Store) -> None:
+    kind = f"keyed-{enterprise()}"
+    for key in ("K1", "K2", "K3"):
+        await store.ensure_entity(kind, key, "active", "owner", {})
+    await store.ensure_entity(f"{kind}-other", "K2", "active", "owner", {})
+    found = await store.entities_with_keys(kind, ["K3", "K1", "missing", "\x00"])
+    assert [(e.kind, e.key) for e in found] == [(kind, "K1"), (kind, "K3")]
+    assert await store.entities_with_keys(kind, []) == []
