@@ -62,15 +62,19 @@ async def write_batch(
     ``earlier`` maps keys to receipts that an attempt whose COMMIT was lost had
     sealed: finding exactly that receipt stored means that attempt committed.
     """
+    keys = [sub.key for sub in subs]
     first_index: dict[Key, int] = {}
-    for i, sub in enumerate(subs):
-        first_index.setdefault(sub.key, i)
+    for i, key in enumerate(keys):
+        first_index.setdefault(key, i)
     firsts = {key: subs[i] for key, i in first_index.items()}
     stored, new_keys, touched = await _transact(conn, firsts, sealer)
-    outcomes = [
-        _outcome(sub, i == first_index[sub.key] and sub.key in new_keys, stored[sub.key], earlier)
-        for i, sub in enumerate(subs)
-    ]
+    outcomes = []
+    for i, (sub, key) in enumerate(zip(subs, keys, strict=True)):
+        found = stored[key]
+        if i == first_index[key] and key in new_keys:
+            outcomes.append(Outcome("new", found.receipt, found.status, found.code, found.seq))
+        else:
+            outcomes.append(_outcome(sub, found, earlier))
     return outcomes, touched
 
 
@@ -83,51 +87,53 @@ async def _transact(
     body_done = False
     try:
         async with conn.transaction():
-            new_keys, next_seq = await _claim(conn, [firsts[key] for key in sorted(firsts)])
+            new_keys, next_seq = await _claim(conn, sorted(firsts.items()))
             stored = await fetch_stored(conn, [key for key in firsts if key not in new_keys])
-            new = [sub for key, sub in firsts.items() if key in new_keys]
+            new_items = [(key, sub) for key, sub in firsts.items() if key in new_keys]
+            new = [sub for _, sub in new_items]
             seqs = _seqs(new, next_seq)
             results = await _apply_ops(conn, new)
             seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
-            sealed = {sub.key: seal.receipt for sub, seal in zip(new, seals, strict=True)}
+            sealed = {key: seal.receipt for (key, _), seal in zip(new_items, seals, strict=True)}
             await _write_rows(conn, new, seqs, seals)
             body_done = True
     except Exception as exc:
         if body_done:
             raise CommitUnknown(sealed) from exc
         raise
-    for sub, seq, seal in zip(new, seqs, seals, strict=True):
-        stored[sub.key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
+    for (key, sub), seq, seal in zip(new_items, seqs, seals, strict=True):
+        stored[key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
     return stored, new_keys, {enterprise for sub in new for enterprise in sub.notify}
 
 
-def _outcome(
-    sub: Submission, inserted: bool, stored: Stored, earlier: Mapping[Key, bytes]
-) -> Outcome:
+def _outcome(sub: Submission, stored: Stored, earlier: Mapping[Key, bytes]) -> Outcome:
+    """The outcome of a submission whose key this batch did not claim for it."""
     if sub.doc_sm3 != stored.doc_sm3:
         return Outcome("conflict", b"", stored.status, stored.code, stored.seq)
-    ours = inserted or (bool(stored.receipt) and earlier.get(sub.key) == stored.receipt)
+    ours = bool(stored.receipt) and earlier.get(sub.key) == stored.receipt
     return Outcome(
         "new" if ours else "replay", stored.receipt, stored.status, stored.code, stored.seq
     )
 
 
 async def _claim(
-    conn: asyncpg.Connection, subs: list[Submission]
+    conn: asyncpg.Connection, items: list[tuple[Key, Submission]]
 ) -> tuple[set[Key], dict[str, int]]:
     """Insert the keys; return the new ones and the first seq allocated to each
     enterprise (the sender or a notified one) of a new document."""
+    subs = [sub for _, sub in items]
+    notified = [(i, e) for i, sub in enumerate(subs, 1) for e in sub.notify]
     rows = await conn.fetch(
         queries.CLAIM_KEYS_AND_SEQS,
-        [s.sender for s in subs],
-        [s.doc_id for s in subs],
-        [s.doc_sm3 for s in subs],
-        [s.received_at for s in subs],
-        [i for i, s in enumerate(subs, 1) for _ in range(1 + len(s.notify))],
-        [e for s in subs for e in (s.sender, *s.notify)],
+        [sub.sender for sub in subs],
+        [sub.doc_id for sub in subs],
+        [sub.doc_sm3 for sub in subs],
+        [sub.received_at for sub in subs],
+        [i for i, _ in notified],
+        [e for _, e in notified],
     )
     new_keys = {(row[0], row[1]) for row in rows if row[2] is None}
-    wanted = Counter(e for s in subs if s.key in new_keys for e in (s.sender, *s.notify))
+    wanted = Counter(e for key, sub in items if key in new_keys for e in (sub.sender, *sub.notify))
     next_seq = {row[0]: row[2] - wanted[row[0]] + 1 for row in rows if row[2] is not None}
     return new_keys, next_seq
 
@@ -202,14 +208,16 @@ def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 def _feed_rows(sub: Submission, seq: dict[str, int], seal: Sealed) -> list[tuple[Any, ...]]:
     """The receipt for the sender and one event per notified enterprise that gets one."""
-    recipients = [e for e, _ in seal.events]
-    if len(set(recipients)) != len(recipients) or not set(recipients) <= set(sub.notify):
-        # One seq per notified enterprise was allocated; anything else is a sealer bug.
-        raise ValueError(f"sealer events {recipients} do not match notify {list(sub.notify)}")
     rows: list[tuple[Any, ...]] = [
         (sub.sender, seq[sub.sender], "receipt", sub.sender, sub.doc_id, sub.received_at,
          seal.receipt)
     ]  # fmt: skip
+    if not seal.events:
+        return rows
+    recipients = [e for e, _ in seal.events]
+    if len(set(recipients)) != len(recipients) or not set(recipients) <= set(sub.notify):
+        # One seq per notified enterprise was allocated; anything else is a sealer bug.
+        raise ValueError(f"sealer events {recipients} do not match notify {list(sub.notify)}")
     for enterprise, body in seal.events:
         rows.append(
             (enterprise, seq[enterprise], "event", sub.sender, sub.doc_id, sub.received_at, body)

@@ -3,8 +3,8 @@
 # Claims each key (the batch's keys sorted, so concurrent batches lock them in one
 # order); a key not returned already existed. Then, in the same round trip, one seq
 # per new document for its sender and for each enterprise it notifies ($5/$6: input
-# row number, enterprise), enterprises in sorted order so concurrent batches lock
-# these rows in one order too. The row lock is held to COMMIT, so per-enterprise seq
+# row number, notified enterprise), enterprises in sorted order so concurrent batches
+# lock these rows in one order too. The row lock is held to COMMIT, so per-enterprise seq
 # order is commit order. Rows: (sender, doc_id, NULL) per new key, then
 # (enterprise, NULL, last_seq) per enterprise.
 CLAIM_KEYS_AND_SEQS = """
@@ -17,11 +17,14 @@ WITH batch AS (
     ON CONFLICT DO NOTHING
     RETURNING sender, doc_id
 ), wanted AS (
-    SELECT r.enterprise, count(*) AS n
-    FROM claimed
-    JOIN batch USING (sender, doc_id)
-    JOIN unnest($5::bigint[], $6::text[]) AS r(i, enterprise) USING (i)
-    GROUP BY r.enterprise
+    SELECT enterprise, count(*) AS n
+    FROM (SELECT sender AS enterprise FROM claimed
+          UNION ALL
+          SELECT r.enterprise
+          FROM claimed
+          JOIN batch USING (sender, doc_id)
+          JOIN unnest($5::bigint[], $6::text[]) AS r(i, enterprise) USING (i)) AS w
+    GROUP BY enterprise
 ), allocated AS (
     INSERT INTO enterprise_seq AS s (enterprise, last_seq)
     SELECT enterprise, n FROM wanted ORDER BY enterprise
