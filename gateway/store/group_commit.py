@@ -4,7 +4,7 @@ Callers put a submission on one queue and wait for its outcome. Each writer
 task takes the first waiting submission, then everything else already queued
 and whatever arrives within ``max_wait`` of the first, up to ``max_docs``, and
 sends the batch to the store thread as one job (one transaction). Several
-writers run at once, so one batch fills while others commit.
+writers run at once, one filling a batch while the others commit.
 
 Failures: a batch that failed transiently is retried with backoff until its
 earliest caller's deadline; a batch whose COMMIT was lost is retried with the
@@ -90,6 +90,7 @@ class GroupCommitter:
         self._timeout_s = timeout_s
         self._send, self._receive = trio.open_memory_channel[_Pending](max_queued)
         self._waiting: deque[_Pending] = deque()
+        self._filling = trio.Lock()
 
     async def commit(self, sub: Submission) -> Outcome:
         result = (await self.commit_many([sub]))[0]
@@ -150,12 +151,21 @@ class GroupCommitter:
                 await self._commit(batch)
 
     async def _next_batch(self) -> list[_Pending]:
-        batch = [await self._receive.receive()]
-        with trio.move_on_after(self._max_wait_s):
+        # One writer fills a batch at a time, so submissions queue for it rather than
+        # being handed one each to idle writers (which made batches of one or two).
+        async with self._filling:
+            batch = [await self._receive.receive()]
+            with trio.move_on_after(self._max_wait_s):
+                while len(batch) < self._max_docs:
+                    try:
+                        batch.append(await self._receive_soon())
+                    except trio.EndOfChannel:
+                        break
+            # The wait may have ended while a burst of callers ran: take what they queued.
             while len(batch) < self._max_docs:
                 try:
-                    batch.append(await self._receive_soon())
-                except trio.EndOfChannel:
+                    batch.append(self._receive.receive_nowait())
+                except (trio.WouldBlock, trio.EndOfChannel):
                     break
         return batch
 

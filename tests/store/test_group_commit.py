@@ -162,3 +162,20 @@ async def test_commit_many_answers_what_did_not_fit_the_queue_as_overloaded() ->
         committer.close()
     assert [type(r) for r in results] == [Outcome, Outcome, Unavailable]
     assert db.batches == [["Q-0", "Q-1"]]
+
+
+async def test_a_burst_fills_one_batch_instead_of_one_per_idle_writer() -> None:
+    """Four idle writers and a burst of submissions: one writer fills its batch with the
+    burst while the others wait their turn, instead of each taking one submission."""
+    db = FakeDatabase()
+    committer = GroupCommitter(db.write, max_docs=512, max_wait_s=0.001, timeout_s=5,
+                               max_queued=1000)
+    async with trio.open_nursery() as nursery:
+        for _ in range(4):
+            nursery.start_soon(committer.run_writer)
+        await trio.sleep(0.01)  # every writer idle, waiting
+        async with trio.open_nursery() as callers:
+            for i in range(200):
+                callers.start_soon(committer.commit, submission("E", f"B-{i}"))
+        committer.close()
+    assert [len(b) for b in db.batches] == [200]
