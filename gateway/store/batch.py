@@ -3,10 +3,12 @@
 Runs on the store loop with one connection. In order:
   1. insert every distinct key into doc_keys (sorted, so concurrent batches
      lock keys in one order); a key that was not inserted already exists; in the
-     same round trip, allocate seqs for the sender and each notified enterprise
-     of every new document
+     same round trip, unless the batch has ops to run, allocate seqs for the
+     sender and each notified enterprise of every new document
   2. read the stored receipt of every key that already existed
-  3. evaluate the new documents' ops in one eport_apply_ops() round trip
+  3. evaluate the new documents' ops in one eport_apply_ops() round trip, then
+     allocate their seqs (seq rows stay locked to COMMIT: taken after the ops,
+     they do not make concurrent batches' ops wait for each other)
   4. call the sealer for each new document (signs its receipt and events)
   5. write documents and feed rows (one INSERT for a small batch, else COPY); COMMIT
 Within a batch the first submission of a key wins; the later ones are answered
@@ -87,12 +89,18 @@ async def _transact(
     body_done = False
     try:
         async with conn.transaction():
-            new_keys, next_seq = await _claim(conn, sorted(firsts.items()))
+            # Seq rows stay locked to COMMIT. With ops to run, seqs come after them, so
+            # the ops of concurrent batches notifying the same enterprises (a shared
+            # customs office, say) run side by side instead of one batch after another.
+            ops_first = any(_runs_ops(sub) for sub in firsts.values())
+            new_keys, next_seq = await _claim(conn, sorted(firsts.items()), not ops_first)
             stored = await fetch_stored(conn, [key for key in firsts if key not in new_keys])
             new_items = [(key, sub) for key, sub in firsts.items() if key in new_keys]
             new = [sub for _, sub in new_items]
-            seqs = _seqs(new, next_seq)
             results = await _apply_ops(conn, new)
+            if ops_first:
+                next_seq = await _allocate_seqs(conn, new)
+            seqs = _seqs(new, next_seq)
             seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
             sealed = {key: seal.receipt for (key, _), seal in zip(new_items, seals, strict=True)}
             await _write_rows(conn, new, seqs, seals)
@@ -116,11 +124,16 @@ def _outcome(sub: Submission, stored: Stored, earlier: Mapping[Key, bytes]) -> O
     )
 
 
+def _runs_ops(sub: Submission) -> bool:
+    # A document rejected before its ops never runs them.
+    return bool(sub.ops) and sub.status == "accepted"
+
+
 async def _claim(
-    conn: asyncpg.Connection, items: list[tuple[Key, Submission]]
+    conn: asyncpg.Connection, items: list[tuple[Key, Submission]], allocate: bool
 ) -> tuple[set[Key], dict[str, int]]:
-    """Insert the keys; return the new ones and the first seq allocated to each
-    enterprise (the sender or a notified one) of a new document."""
+    """Insert the keys; return the new ones and (if ``allocate``) the first seq
+    allocated to each enterprise (the sender or a notified one) of a new document."""
     subs = [sub for _, sub in items]
     notified = [(i, e) for i, sub in enumerate(subs, 1) for e in sub.notify]
     rows = await conn.fetch(
@@ -131,6 +144,7 @@ async def _claim(
         [sub.received_at for sub in subs],
         [i for i, _ in notified],
         [e for _, e in notified],
+        allocate,
     )
     new_keys = {(row[0], row[1]) for row in rows if row[2] is None}
     wanted = Counter(e for key, sub in items if key in new_keys for e in (sub.sender, *sub.notify))
@@ -155,8 +169,7 @@ async def fetch_stored(conn: asyncpg.Connection, keys: list[Key]) -> dict[Key, S
 
 
 async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[OpsResult]:
-    # A document rejected before its ops never runs them.
-    with_ops = [sub for sub in new if sub.ops and sub.status == "accepted"]
+    with_ops = [sub for sub in new if _runs_ops(sub)]
     if not with_ops:
         return [_NO_OPS] * len(new)
     encoded = {sub.key: encode_document(sub) for sub in with_ops}
@@ -167,6 +180,16 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
         raw: list[dict[str, Any]] = await conn.fetchval(queries.APPLY_OPS, payload)
         by_key.update((sub.key, decode_result(r)) for sub, r in zip(runnable, raw, strict=True))
     return [by_key.get(sub.key, _NO_OPS) for sub in new]
+
+
+async def _allocate_seqs(conn: asyncpg.Connection, new: list[Submission]) -> dict[str, int]:
+    """The first seq allocated to each enterprise (sender or notified) of ``new``."""
+    wanted = Counter(e for sub in new for e in (sub.sender, *sub.notify))
+    if not wanted:
+        return {}
+    enterprises = sorted(wanted)
+    rows = await conn.fetch(queries.ALLOCATE_SEQS, enterprises, [wanted[e] for e in enterprises])
+    return {row[0]: row[1] - wanted[row[0]] + 1 for row in rows}
 
 
 def _seqs(new: list[Submission], next_seq: dict[str, int]) -> list[dict[str, int]]:

@@ -5,8 +5,9 @@
 # per new document for its sender and for each enterprise it notifies ($5/$6: input
 # row number, notified enterprise), enterprises in sorted order so concurrent batches
 # lock these rows in one order too. The row lock is held to COMMIT, so per-enterprise seq
-# order is commit order. Rows: (sender, doc_id, NULL) per new key, then
-# (enterprise, NULL, last_seq) per enterprise.
+# order is commit order. With $7 false no seq is allocated (ALLOCATE_SEQS does it
+# later). Rows: (sender, doc_id, NULL) per new key, then (enterprise, NULL, last_seq)
+# per enterprise.
 CLAIM_KEYS_AND_SEQS = """
 WITH batch AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
@@ -24,6 +25,7 @@ WITH batch AS (
           FROM claimed
           JOIN batch USING (sender, doc_id)
           JOIN unnest($5::bigint[], $6::text[]) AS r(i, enterprise) USING (i)) AS w
+    WHERE $7
     GROUP BY enterprise
 ), allocated AS (
     INSERT INTO enterprise_seq AS s (enterprise, last_seq)
@@ -34,6 +36,14 @@ WITH batch AS (
 SELECT sender, doc_id, NULL::bigint AS last_seq FROM claimed
 UNION ALL
 SELECT enterprise, NULL, last_seq FROM allocated
+"""
+
+# Sorted enterprises, so concurrent batches lock these rows in one order; held to COMMIT.
+ALLOCATE_SEQS = """
+INSERT INTO enterprise_seq AS s (enterprise, last_seq)
+SELECT * FROM unnest($1::text[], $2::bigint[])
+ON CONFLICT (enterprise) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+RETURNING enterprise, last_seq
 """
 
 # The stored receipt of each key: doc_keys locates the day, so both partitioned
