@@ -147,7 +147,7 @@ async def _claim(
         allocate,
     )
     new_keys = {(row[0], row[1]) for row in rows if row[2] is None}
-    wanted = Counter(e for key, sub in items if key in new_keys for e in (sub.sender, *sub.notify))
+    wanted = _seqs_wanted([sub for key, sub in items if key in new_keys])
     next_seq = {row[0]: row[2] - wanted[row[0]] + 1 for row in rows if row[2] is not None}
     return new_keys, next_seq
 
@@ -184,12 +184,17 @@ async def _apply_ops(conn: asyncpg.Connection, new: list[Submission]) -> list[Op
 
 async def _allocate_seqs(conn: asyncpg.Connection, new: list[Submission]) -> dict[str, int]:
     """The first seq allocated to each enterprise (sender or notified) of ``new``."""
-    wanted = Counter(e for sub in new for e in (sub.sender, *sub.notify))
+    wanted = _seqs_wanted(new)
     if not wanted:
         return {}
     enterprises = sorted(wanted)
     rows = await conn.fetch(queries.ALLOCATE_SEQS, enterprises, [wanted[e] for e in enterprises])
     return {row[0]: row[1] - wanted[row[0]] + 1 for row in rows}
+
+
+def _seqs_wanted(new: list[Submission]) -> Counter[str]:
+    """How many seqs each enterprise gets: one per new document it sent or is notified of."""
+    return Counter(e for sub in new for e in (sub.sender, *sub.notify))
 
 
 def _seqs(new: list[Submission], next_seq: dict[str, int]) -> list[dict[str, int]]:
