@@ -26,7 +26,8 @@ document, so any balance is the sum of its history.
     EditList       REFERENCE_UNKNOWN        (kind, key) does not exist
                    STATE_CONFLICT           its state is not in states
     Require        op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
-                   by default)              state in states and data matching `where`
+                   by default)              state in states and data containing `contains`
+                                            and matching `where`
     Open           STATE_CONFLICT           (ledger, key) exists already
     Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
                    LEDGER_INSUFFICIENT      balance < amount
@@ -121,13 +122,17 @@ class EditList:
 class Require:
     """Some entity of ``kind`` satisfies the condition.
 
-    ``where`` is a PostgreSQL jsonpath predicate over the entity's data, with
-    ``vars`` bound as ``$name`` (for example ``'$.broker == $b && $.valid_to >= $day'``).
+    ``contains`` is a JSON object the entity's data must contain (PostgreSQL's
+    ``@>``: every key with an equal value; an array, every element contained in some
+    element of the data's array), the cheap check for equalities. ``where`` is a
+    PostgreSQL jsonpath predicate over the data, with ``vars`` bound as ``$name``
+    (for example ``'$.valid_from <= $day && $.valid_to >= $day'``).
     """
 
     kind: str
     states: tuple[str, ...]
     key: str | None = None
+    contains: JSON = field(default_factory=dict)
     where: str | None = None
     vars: JSON = field(default_factory=dict)
     code: str = "RULE_VIOLATION"

@@ -105,6 +105,20 @@ def test_licence_exhausted_then_reject_restores_the_balance(desk: Ledgers) -> No
     assert desk.balances(licence) == ["40", "5"]
 
 
+def test_a_write_off_needs_a_licence_of_the_consignor_with_that_line_and_unit(
+        desk: Ledgers) -> None:
+    own = desk.issue(desk.mofcom, "import_licence", ("100", "001"), ("100", "035"))
+    brokers = desk.issue(desk.mofcom, "import_licence", ("100", "001"),
+                         holder=desk.trade.broker.code)
+    for entry in (write_off(own, "1", line=2), write_off(brokers, "1")):
+        _, refused = declare_with(desk, entry)
+        assert outcome(refused) == ("rejected", "RULE_VIOLATION")
+        assert refused["path"] == "$.body.items[0].licences[0].licence"
+    _, accepted = declare_with(desk, write_off(own, "1"))
+    assert outcome(accepted) == ACCEPTED
+    assert desk.balances(own) == ["99", "100"]
+
+
 def test_licence_amend_revoke_and_who_reads_it(desk: Ledgers) -> None:
     licence = desk.issue(desk.mofcom, "import_licence", ("50", "001"))
     declare_with(desk, write_off(licence, "30"))

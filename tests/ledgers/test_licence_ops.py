@@ -112,10 +112,11 @@ def test_write_offs_require_a_covering_licence_and_debit_each_line_once() -> Non
     result = verdict("dec.declaration", body, doc_id="DEC-9")
     (covers,) = requires(result, "licence")
     assert covers.key == LICENCE and covers.states == ("valid",)
-    assert covers.vars == {"holder": TRADER, "day": "2026-11-28",
-                           "l0": 2, "h0": "8517130000", "u0": "001",
-                           "l1": 1, "h1": "8517130000", "u1": "001",
-                           "l2": 2, "h2": "8517130000", "u2": "001"}
+    assert covers.contains == {"holder": TRADER, "lines": [
+        {"line": 2, "hs_code": "8517130000", "unit": "001"},
+        {"line": 1, "hs_code": "8517130000", "unit": "001"},
+        {"line": 2, "hs_code": "8517130000", "unit": "001"}]}
+    assert covers.vars == {"day": "2026-11-28"} and "$.valid_to >= $day" in (covers.where or "")
     assert '"import_licence"' in (covers.where or "")
     assert '"export_licence"' not in (covers.where or "")
     # Summed per line, in key order.
@@ -155,9 +156,9 @@ def test_origin_certificates_are_checked_item_by_item() -> None:
     body["items"][1]["origin_certificates"] = [CERTIFICATE]
     (check,) = requires(verdict("dec.declaration", body), "licence")
     assert (check.key, check.path) == (CERTIFICATE, "$.body.items[1].origin_certificates[0]")
-    assert check.vars == {"holder": TRADER, "day": "2026-11-28", "origin": "USA",
-                          "hs": "8517130000"}
-    assert '"origin_certificate"' in (check.where or "")
+    assert check.contains == {"holder": TRADER, "kind": "origin_certificate",
+                              "origin_country": "USA", "lines": [{"hs_code": "8517130000"}]}
+    assert check.vars == {"day": "2026-11-28"} and "$.valid_to >= $day" in (check.where or "")
 
 
 def action(doc_type: str, **extra: Any) -> dict[str, Any]:

@@ -111,6 +111,22 @@ async def test_require_matches_data_with_jsonpath(store: Store) -> None:
     assert await run_one(store, late) == ("rejected", "RULE_VIOLATION")
 
 
+async def test_require_matches_data_containing_a_value(store: Store) -> None:
+    k = key()
+    lines = [{"line": 1, "hs_code": "8517130000", "unit": "001"},
+             {"line": 2, "hs_code": "8703236010", "unit": "002"}]
+    await run_one(store, Create("lic", k, "valid", "T1", {"holder": "T1", "lines": lines}))
+
+    def holding(contains: dict[str, object]) -> Require:
+        return Require("lic", ("valid",), key=k, contains=contains)
+
+    assert await run_one(store, holding({"holder": "T1", "lines": lines[1:]})) == ("accepted", "OK")
+    for wrong in ({"holder": "T2"},
+                  {"lines": [{"line": 2, "hs_code": "8517130000", "unit": "001"}]},
+                  {"lines": [{"line": 3}]}):
+        assert await run_one(store, holding(wrong)) == ("rejected", "RULE_VIOLATION")
+
+
 async def test_failing_op_rolls_back_its_document_only(one_batch_store: Store, sql: Sql) -> None:
     store = one_batch_store
     k = key()

@@ -33,7 +33,7 @@ from routing.subsystems.licence.kinds import (
     written_off_by,
 )
 
-IN_DATE = "$.holder == $holder && $.valid_from <= $day && $.valid_to >= $day"
+IN_DATE = "$.valid_from <= $day && $.valid_to >= $day"
 
 
 def write_offs_are_sound(body: Declaration) -> None:
@@ -83,14 +83,11 @@ def write_off_ops(body: Declaration, day: str) -> list[Op]:
 def licence_covers(body: Declaration, licence: str, used: list[tuple[str, Goods, WriteOff]],
                    day: str) -> Require:
     kinds = " || ".join(f'$.kind == "{kind}"' for kind in written_off_by(body.import_export))
-    conditions = [IN_DATE, f"({kinds})"]
-    bound: dict[str, object] = {"holder": body.consignor, "day": day}
-    for n, (_, item, write_off) in enumerate(used):
-        conditions.append(f"exists($.lines[*] ? (@.line == $l{n} && @.hs_code == $h{n}"
-                          f" && @.unit == $u{n}))")
-        bound |= {f"l{n}": write_off.line, f"h{n}": item.hs_code, f"u{n}": write_off.unit}
-    return Require("licence", ("valid",), key=licence, where=" && ".join(conditions),
-                   vars=bound, path=f"{used[0][0]}.licence",
+    lines = [{"line": write_off.line, "hs_code": item.hs_code, "unit": write_off.unit}
+             for _, item, write_off in used]
+    return Require("licence", ("valid",), key=licence,
+                   contains={"holder": body.consignor, "lines": lines},
+                   where=f"{IN_DATE} && ({kinds})", vars={"day": day}, path=f"{used[0][0]}.licence",
                    message=f"{licence} is not a valid licence of the consignor for these "
                            "goods, lines and units on this day")
 
@@ -98,10 +95,9 @@ def licence_covers(body: Declaration, licence: str, used: list[tuple[str, Goods,
 def origin_checks(body: Declaration, day: str) -> list[Op]:
     return [Require(
         "licence", ("valid",), key=certificate,
-        where=f'{IN_DATE} && $.kind == "{ORIGIN_CERTIFICATE}" && $.origin_country == $origin'
-              " && exists($.lines[*] ? (@.hs_code == $hs))",
-        vars={"holder": body.consignor, "day": day, "origin": item.origin_country,
-              "hs": item.hs_code},
+        contains={"holder": body.consignor, "kind": ORIGIN_CERTIFICATE,
+                  "origin_country": item.origin_country, "lines": [{"hs_code": item.hs_code}]},
+        where=IN_DATE, vars={"day": day},
         path=f"$.body.items[{index}].origin_certificates[{number}]",
         message=f"{certificate} is not a valid certificate of origin of the consignor "
                 f"for {item.origin_country} and HS {item.hs_code}")
