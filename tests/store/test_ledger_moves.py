@@ -131,3 +131,15 @@ async def test_ledger_pages_keep_room_for_balances_to_change_in_place(
         store: Store, sql: Sql) -> None:
     options = await sql.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'ledgers'::regclass")
     assert options == ["fillfactor=50"]
+
+
+async def test_the_history_of_one_line_is_found_through_an_index(store: Store, sql: Sql) -> None:
+    async def plan(conn: Any) -> str:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            rows = await conn.fetch("EXPLAIN SELECT delta FROM ledger_history"
+                                    " WHERE ledger = 'licence' AND key = 'E1/L1#1' ORDER BY id")
+        return "\n".join(row[0] for row in rows)
+
+    assert "ledger_history_line" in await sql.run(plan)
+
