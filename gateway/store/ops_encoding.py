@@ -157,13 +157,15 @@ def encode_op(op: Op) -> dict[str, Any]:
 
 
 def encode_document(sub: Submission) -> bytes:
+    ops = [encode_op(op) for op in sub.ops]
+    moved = [(op.ledger, op.key) for op in sub.ops if isinstance(op, Debit | Credit)]
+    if len(moved) > 1 and len(set(moved)) == len(moved):
+        # eport_move_lines need not look for a line that a run names twice.
+        for encoded in ops:
+            if encoded["op"] in ("debit", "credit"):
+                encoded["lines_distinct"] = True
     return msgspec.json.encode(
-        {
-            "sender": sub.sender,
-            "doc_id": sub.doc_id,
-            "at": sub.received_at.isoformat(),
-            "ops": [encode_op(op) for op in sub.ops],
-        }
+        {"sender": sub.sender, "doc_id": sub.doc_id, "at": sub.received_at.isoformat(), "ops": ops}
     )
 
 

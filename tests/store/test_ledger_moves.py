@@ -143,3 +143,15 @@ async def test_the_history_of_one_line_is_found_through_an_index(store: Store, s
 
     assert "ledger_history_line" in await sql.run(plan)
 
+
+def test_moves_are_marked_distinct_only_when_no_two_name_one_line() -> None:
+    def marks(*ops: Op) -> list[bool | None]:
+        encoded = json.loads(encode_document(submission("E1", "D1", ops=ops)))
+        return [op.get("lines_distinct") for op in encoded["ops"]]
+
+    one, two = Decimal("1"), Decimal("2")
+    assert marks(Debit("lic", "a", one), Create("x", "k", "s", "E1"),
+                 Credit("lic", "b", one)) == [True, None, True]
+    assert marks(Debit("lic", "a", one), Debit("lic", "a", two)) == [None, None]
+    assert marks(Debit("lic", "a", one), Debit("tax", "a", two)) == [True, True]
+    assert marks(Debit("lic", "a", one)) == [None]
