@@ -155,3 +155,10 @@ def test_moves_are_marked_distinct_only_when_no_two_name_one_line() -> None:
     assert marks(Debit("lic", "a", one), Debit("lic", "a", two)) == [None, None]
     assert marks(Debit("lic", "a", one), Debit("tax", "a", two)) == [True, True]
     assert marks(Debit("lic", "a", one)) == [None]
+
+
+async def test_line_names_compare_byte_by_byte(store: Store, sql: Sql) -> None:
+    rows = await sql.fetch(
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+        " WHERE table_name IN ('ledgers', 'ledger_history') AND column_name IN ('ledger', 'key')")
+    assert len(rows) == 4 and {row["collation_name"] for row in rows} == {"C"}
