@@ -19,8 +19,8 @@ The declaration's rejection, deletion or withdrawal gives the debits back
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 
 from routing.errors import FieldInvalid, RuleViolation
 from routing.ops import Debit, Op, Require
@@ -40,56 +40,71 @@ def write_offs_are_sound(body: Declaration) -> None:
     for index, item in enumerate(body.items):
         seen: set[tuple[str, int]] = set()
         for number, write_off in enumerate(item.licences):
-            path = f"$.body.items[{index}].licences[{number}]"
-            within_item(item, write_off, path)
+            within_item(item, write_off, index, number)
             if (write_off.licence, write_off.line) in seen:
                 raise RuleViolation("a licence line is written off twice by one item",
-                                    path=f"{path}.line")
+                                    path=f"{write_off_path(index, number)}.line")
             seen.add((write_off.licence, write_off.line))
 
 
-def within_item(item: Goods, write_off: WriteOff, path: str) -> None:
+def write_off_path(index: int, number: int) -> str:
+    return f"$.body.items[{index}].licences[{number}]"
+
+
+def within_item(item: Goods, write_off: WriteOff, index: int, number: int) -> None:
     amounts = {item.legal_unit: item.legal_quantity, item.unit: item.quantity}
     if write_off.unit not in amounts:
         raise RuleViolation("a write-off is in the item's unit or its first legal unit",
-                            path=f"{path}.unit")
-    scaled = fixed(QUANTITY, write_off.quantity, f"{path}.quantity")
+                            path=f"{write_off_path(index, number)}.unit")
+    scaled = fixed(QUANTITY, write_off.quantity, f"{write_off_path(index, number)}.quantity")
     if scaled <= 0:
-        raise FieldInvalid("a write-off quantity is positive", path=f"{path}.quantity")
+        raise FieldInvalid("a write-off quantity is positive",
+                           path=f"{write_off_path(index, number)}.quantity")
     if scaled > QUANTITY.parse(amounts[write_off.unit]):
         raise RuleViolation(f"writes off more than the item's {amounts[write_off.unit]}",
-                            path=f"{path}.quantity")
+                            path=f"{write_off_path(index, number)}.quantity")
 
 
 def write_off_ops(body: Declaration, day: str) -> list[Op]:
     """The Requires and Debits of every write-off, then the origin certificate checks."""
-    uses: dict[str, list[tuple[str, Goods, WriteOff]]] = defaultdict(list)
-    totals: dict[str, int] = defaultdict(int)
-    first_path: dict[str, str] = {}
+    lines: dict[str, list[dict[str, object]]] = {}
+    first_use: dict[str, tuple[int, int]] = {}
+    totals: dict[str, int] = {}
+    first_debit: dict[str, tuple[int, int]] = {}
     for index, item in enumerate(body.items):
         for number, write_off in enumerate(item.licences):
-            path = f"$.body.items[{index}].licences[{number}]"
-            uses[write_off.licence].append((path, item, write_off))
-            key = line_key(write_off.licence, write_off.line)
-            totals[key] += QUANTITY.parse(write_off.quantity)
-            first_path.setdefault(key, f"{path}.quantity")
-    ops: list[Op] = [licence_covers(body, licence, used, day) for licence, used in uses.items()]
+            licence = write_off.licence
+            if licence not in lines:
+                lines[licence], first_use[licence] = [], (index, number)
+            lines[licence].append(
+                {"line": write_off.line, "hs_code": item.hs_code, "unit": write_off.unit})
+            key = line_key(licence, write_off.line)
+            totals[key] = totals.get(key, 0) + QUANTITY.parse(write_off.quantity)
+            first_debit.setdefault(key, (index, number))
+    ops: list[Op] = [
+        licence_covers(body, licence, used, f"{write_off_path(*first_use[licence])}.licence", day)
+        for licence, used in lines.items()]
     ops += [Debit(LICENCE_LEDGER, key, Decimal(totals[key]).scaleb(-QUANTITY.scale),
-                  path=first_path[key]) for key in sorted(totals)]
+                  path=f"{write_off_path(*first_debit[key])}.quantity") for key in sorted(totals)]
     ops += origin_checks(body, day)
     return ops
 
 
-def licence_covers(body: Declaration, licence: str, used: list[tuple[str, Goods, WriteOff]],
+def licence_covers(body: Declaration, licence: str, lines: list[dict[str, object]], path: str,
                    day: str) -> Require:
-    kinds = " || ".join(f'$.kind == "{kind}"' for kind in written_off_by(body.import_export))
-    lines = [{"line": write_off.line, "hs_code": item.hs_code, "unit": write_off.unit}
-             for _, item, write_off in used]
+    """The licence is valid, the consignor's, in date, of a kind this direction writes
+    off, and has every line used ({"line", "hs_code", "unit"})."""
     return Require("licence", ("valid",), key=licence,
                    contains={"holder": body.consignor, "lines": lines},
-                   where=f"{IN_DATE} && ({kinds})", vars={"day": day}, path=f"{used[0][0]}.licence",
+                   where=in_date_of_kind(body.import_export), vars={"day": day}, path=path,
                    message=f"{licence} is not a valid licence of the consignor for these "
                            "goods, lines and units on this day")
+
+
+@cache
+def in_date_of_kind(import_export: str) -> str:
+    kinds = " || ".join(f'$.kind == "{kind}"' for kind in written_off_by(import_export))
+    return f"{IN_DATE} && ({kinds})"
 
 
 def origin_checks(body: Declaration, day: str) -> list[Op]:
