@@ -21,6 +21,7 @@ from gateway.metrics import exposition
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime, utc_now
 from gateway.stream import serve_stream
+from routing.cards import Card
 from routing.errors import EnvelopeInvalid, NotFound, ProblemError, Unavailable
 from routing.signed_requests import authenticate
 from routing.subsystems import REGISTRY
@@ -59,14 +60,16 @@ def create_app(config: Config | None = None) -> FastPath:
             response.headers["Retry-After"] = str(max(1, round(answer.retry_after)))
         return response
 
-    def caller() -> Any:
+    async def caller() -> Card:
         target = request.full_path.rstrip("?") if request.query_string else request.path
-        return authenticate(request.method, target, request.headers.get("Authorization"),
-                            runtime().cards, utc_now(), runtime().ingest.window)
+        cards = runtime().cards
+        return await cards.resolving(lambda: authenticate(
+            request.method, target, request.headers.get("Authorization"), cards, utc_now(),
+            runtime().ingest.window))
 
     @app.get("/v1/documents/<sender>/<doc_id>")
     async def document(sender: str, doc_id: str) -> Response:
-        card = caller()
+        card = await caller()
         if card.enterprise != sender and card.enterprise_type != "department":
             raise NotFound("no such document for this enterprise")
         found = await runtime().store.get(sender, doc_id)
@@ -78,7 +81,7 @@ def create_app(config: Config | None = None) -> FastPath:
 
     @app.get("/v1/receipts")
     async def receipts() -> Response:
-        card = caller()
+        card = await caller()
         after = _int_arg("after", 0, 0, 2**63 - 1)
         limit = _int_arg("limit", 100, 1, MAX_PAGE)
         items = await runtime().store.feed(card.enterprise, after, limit)
@@ -88,14 +91,14 @@ def create_app(config: Config | None = None) -> FastPath:
 
     @app.get("/v1/licences/vehicle/<vin>")
     async def vehicle_certificate(vin: str) -> Response:
-        licence_views.vehicle_reader(caller())
+        licence_views.vehicle_reader(await caller())
         found = await runtime().store.entity(AUTOMOBILE_CERTIFICATE, vin)
         return Response(licence_views.vehicle_certificate(found),
                         content_type="application/json")
 
     @app.get("/v1/licences/<issuer>/<doc_id>")
     async def licence(issuer: str, doc_id: str) -> Response:
-        card = caller()
+        card = await caller()
         found = await runtime().store.entity("licence", f"{issuer}/{doc_id}")
         entity = licence_views.readable(card, found)
         balances = await runtime().store.balances(LICENCE_LEDGER,
@@ -139,7 +142,7 @@ def create_app(config: Config | None = None) -> FastPath:
 
     @app.get("/v1/enterprises/<code>")
     async def enterprise(code: str) -> Response:
-        asking = caller()
+        asking = await caller()
         if asking.enterprise != code and asking.enterprise_type != "department":
             raise NotFound("no such enterprise")
         found = await enterprise_record(runtime().store, code)

@@ -1,34 +1,49 @@
 """The card registry every worker keeps in memory, kept fresh through the database.
 
-Cards and enterprises are entities in the store. The cache loads them all at
-start, then follows the store's entity notifications (``NOTIFY`` on every
-change, from any worker) and reloads what changed, so a status change reaches
-every worker well within a second. The LISTEN connection is checked twice a
-second and every reconnect reloads everything (see gateway/store/notify.py); a
-full reload every ``SAFETY_RELOAD_S`` also repairs what a dropped notice (a
-subscriber that fell behind) would leave stale. Effective rights are derived
-here from the card kind, the enterprise type and qualifications, and the legal
-card's grants.
+Cards and enterprises are entities in the store. A worker holds the cards that
+signed something it received lately, at most ``capacity`` of them (least recently
+used first out), and remembers which serials it looked up and found missing. The
+pipeline asks synchronously (``get``); a serial the registry has no answer for
+raises ``CardNotLoaded``, and the shell loads it (``load``, one query for all the
+serials of a batch) and asks again (``resolving``). So memory follows the cards
+in use, not every card ever issued.
+
+The registry follows the store's entity notifications (``NOTIFY`` on every
+change, from any worker): a held card that changed, or whose enterprise changed,
+is read again, and a serial remembered missing is forgotten when a card of that
+serial appears, so a status change reaches every worker well within a second.
+The LISTEN connection is checked twice a second and every reconnect rereads
+every held card; so does a reload every ``SAFETY_RELOAD_S``, which repairs what a
+dropped notice (a subscriber that fell behind) would leave stale. Effective
+rights are derived here from the card kind, the enterprise type and
+qualifications, and the legal card's grants.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
+from typing import TypeVar
 
 import trio
 
 from gateway.store import Entity, Store
 from gateway.store.notify import EVERYTHING
-from routing.cards import Card
+from routing.cards import Card, CardNotLoaded
+from routing.errors import Unavailable
 from routing.rights import effective_rights
 
 log = logging.getLogger(__name__)
 
 SAFETY_RELOAD_S = 30.0
-RELOAD_PAGE = 500  # card rows read per round trip by a full reload
+RELOAD_PAGE = 500  # card rows read per round trip
+CAPACITY = 100_000  # cards held per worker (about 500 bytes each)
+MOST_LOADS_PER_ASK = 4  # then the last answer stands (CardNotLoaded: the registry is busy)
+T = TypeVar("T")
 RIGHTS_VARIANTS = 1024  # distinct rights derivations remembered (a handful in practice)
 
 
@@ -72,81 +87,156 @@ def to_card(card: Entity, enterprise: Entity | None) -> Card:
     )
 
 
+def registry_busy() -> Unavailable:
+    """The answer when the cards a request needs could not all be held at once."""
+    return Unavailable("the card registry is busy", retry_after=1.0)
+
+
 class CardCache:
-    def __init__(self, cards: dict[str, Card]) -> None:
-        self._cards = cards
+    def __init__(self, store: Store, capacity: int = CAPACITY) -> None:
+        self._store = store
+        self._capacity = capacity
+        self._cards: OrderedDict[str, Card] = OrderedDict()
+        self._missing: OrderedDict[str, None] = OrderedDict()
+        self._watchers: list[set[str]] = []  # per load in flight: "kind:key" noticed meanwhile
 
     def get(self, serial: str, /) -> Card | None:
-        return self._cards.get(serial)
+        """The card, None if it does not exist; ``CardNotLoaded`` if not known yet."""
+        card = self._cards.get(serial)
+        if card is not None:
+            self._cards.move_to_end(serial)
+            return card
+        if serial in self._missing:
+            return None
+        raise CardNotLoaded(serial)
 
-    @classmethod
-    async def load(cls, store: Store) -> CardCache:
-        cache = cls({})
-        await cache.reload(store)
-        return cache
+    def __len__(self) -> int:
+        return len(self._cards)
 
-    async def reload(self, store: Store) -> None:
-        """Reread every card, a page at a time with its enterprises; unchanged cards
-        keep their objects.
+    async def resolving(self, ask: Callable[[], T]) -> T:
+        """``ask()``, loading each card it finds missing and asking again."""
+        for _ in range(MOST_LOADS_PER_ASK):
+            try:
+                return ask()
+            except CardNotLoaded as missing:
+                await self.load([missing.serial])
+        try:
+            return ask()
+        except CardNotLoaded:
+            raise registry_busy() from None
 
-        Both matter for memory: reading every card (or enterprise) row at once
-        made a burst of small objects that grew with the registry and pushed
-        pymalloc to new arenas, and replacing every Card made long-lived objects
-        among the request traffic's short-lived ones; arenas holding one survivor
-        stay mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
+    async def load(self, serials: Iterable[str]) -> None:
+        """Read the cards among ``serials`` the registry has no answer for, with their
+        enterprises (one query each a page), and remember the serials that do not exist.
+
+        A notice about one of them (or its enterprise) arriving during the read may
+        mean the read is older than the change: those are read again.
         """
-        seen: set[str] = set()
-        after = ""
-        while page := await store.entities_after("card", after, RELOAD_PAGE):
-            owners = sorted({entity.owner for entity in page})
-            enterprises = {e.key: e for e in await store.entities_with_keys("enterprise", owners)}
-            for entity in page:
-                card = to_card(entity, enterprises.get(entity.owner))
-                seen.add(card.serial)
-                self._keep(card)
-            after = page[-1].key
-        for serial in self._cards.keys() - seen:
-            del self._cards[serial]
+        wanted = sorted({s for s in serials if s not in self._cards and s not in self._missing})
+        for attempt in range(MOST_LOADS_PER_ASK):
+            if not wanted:
+                return
+            noticed: set[str] = set()
+            self._watchers.append(noticed)
+            try:
+                found = await self._read(wanted)
+            finally:
+                self._watchers.remove(noticed)
+            last = attempt == MOST_LOADS_PER_ASK - 1
+            stale = set() if last else {
+                card.serial for card in found
+                if EVERYTHING in noticed or f"card:{card.serial}" in noticed
+                or f"enterprise:{card.enterprise}" in noticed}
+            for card in found:
+                if card.serial not in stale:
+                    self._hold(card, keep_at_least=len(found))
+            present = {card.serial for card in found}
+            for serial in wanted:
+                if serial not in present and (last or not noticed & {EVERYTHING, f"card:{serial}"}):
+                    self._missing[serial] = None
+                    if len(self._missing) > self._capacity:
+                        self._missing.popitem(last=False)
+            wanted = [s for s in wanted if s not in self._cards and s not in self._missing]
 
-    async def follow(self, store: Store) -> None:
+    async def _read(self, serials: list[str]) -> list[Card]:
+        read: list[Card] = []
+        for start in range(0, len(serials), RELOAD_PAGE):
+            page = await self._store.entities_with_keys("card", serials[start:start + RELOAD_PAGE])
+            owners = sorted({entity.owner for entity in page})
+            enterprises = {e.key: e for e in await self._store.entities_with_keys("enterprise",
+                                                                                  owners)}
+            read += [to_card(entity, enterprises.get(entity.owner)) for entity in page]
+        return read
+
+    async def reload(self) -> None:
+        """Reread every held card, a page at a time with its enterprises; unchanged cards
+        keep their objects, and serials remembered missing are asked again.
+
+        Both matter for memory: replacing every Card made long-lived objects among
+        the request traffic's short-lived ones; arenas holding one survivor stay
+        mapped, so RSS grew with cards x reloads (bench/memory/probe.py).
+        """
+        self._missing.clear()
+        held = sorted(self._cards)
+        found = {card.serial: card for card in await self._read(held)}
+        for serial in held:
+            if serial in found:
+                self._keep(found[serial])
+            else:
+                self._cards.pop(serial, None)
+
+    async def follow(self) -> None:
         """Apply every card or enterprise change announced by any worker."""
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._reload_every, store, SAFETY_RELOAD_S)
-            async with await store.listen_entities() as changes:
+            nursery.start_soon(self._reload_every, SAFETY_RELOAD_S)
+            async with await self._store.listen_entities() as changes:
                 async for change in changes:
                     kind, _, key = change.partition(":")
-                    await self.changed(store, kind, key)
+                    await self.changed(kind, key)
             nursery.cancel_scope.cancel()
 
-    async def _reload_every(self, store: Store, interval: float) -> None:
+    async def _reload_every(self, interval: float) -> None:
         while True:
             await trio.sleep(interval)
             try:
-                await self.reload(store)
+                await self.reload()
             except Exception:
                 log.warning("card registry reload failed; next try in %s s", interval,
                             exc_info=True)
 
-    async def changed(self, store: Store, kind: str, key: str) -> None:
+    async def changed(self, kind: str, key: str) -> None:
         """Entity (kind, key) changed (key "*": any of that kind; kind "*": anything)."""
-        if kind == EVERYTHING or (key == EVERYTHING and kind in ("card", "enterprise")):
-            await self.reload(store)
+        everything = kind == EVERYTHING or (key == EVERYTHING and kind in ("card", "enterprise"))
+        for noticed in self._watchers:
+            noticed.add(EVERYTHING if everything else f"{kind}:{key}")
+        if everything:
+            await self.reload()
         elif kind == "card":
-            await self._reload_card(store, key)
+            self._missing.pop(key, None)
+            if key in self._cards:
+                await self._reload_card(key)
         elif kind == "enterprise":
             for serial in [c.serial for c in self._cards.values() if c.enterprise == key]:
-                await self._reload_card(store, serial)
+                await self._reload_card(serial)
 
-    async def _reload_card(self, store: Store, serial: str) -> None:
-        card = await store.entity("card", serial)
+    async def _reload_card(self, serial: str) -> None:
+        card = await self._store.entity("card", serial)
         if card is None:
             self._cards.pop(serial, None)
             return
-        self._keep(to_card(card, await store.entity("enterprise", card.owner)))
+        self._keep(to_card(card, await self._store.entity("enterprise", card.owner)))
 
     def _keep(self, card: Card) -> None:
-        """Store ``card`` unless an equal one is held: a card this worker changed is
+        """Replace a held card unless an equal one is held: a card this worker changed is
         reloaded twice (its own write, then the store's notice), and an unchanged
         card keeps its object, keyed by its own serial (not the caller's copy)."""
-        if self._cards.get(card.serial) != card:
+        if card.serial in self._cards and self._cards[card.serial] != card:
             self._cards[card.serial] = card
+
+    def _hold(self, card: Card, keep_at_least: int) -> None:
+        """Hold a card just read; the least recently used go beyond capacity (but never
+        the ``keep_at_least`` most recent: one load's cards are all there afterwards)."""
+        self._cards[card.serial] = card
+        self._cards.move_to_end(card.serial)
+        while len(self._cards) > max(self._capacity, keep_at_least):
+            self._cards.popitem(last=False)

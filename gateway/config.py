@@ -32,6 +32,7 @@ class Config:
     retention_days: int = 0
     store_timeout_s: float = 5.0
     # pipeline
+    card_cache: int = 100_000  # cards each worker holds (least recently used go first)
     max_future_skew_s: float = 300.0
     max_age_s: float = 86400.0
     # limits

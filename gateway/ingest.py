@@ -8,22 +8,25 @@ receipt, or problem details), and whether it is a replay.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core_ext import sm3
 from gateway import metrics
+from gateway.cards import CardCache, registry_busy
 from gateway.problems import problem_body
 from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
 from gateway.store.notify import EVERYTHING
 from gateway.verifier import Verifier
-from routing.cards import CardLookup
+from routing.cards import CardNotLoaded
 from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
 from routing.ops import Create, Derive, EditList, Transition, TransitionAll
 from routing.pipeline import Admitted, Verdict, Window, admit, judge
 from routing.registry import CertificateIssuer, Registry
+
+MOST_CARD_LOADS = 3  # rounds of loading missing cards for one request
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +68,12 @@ class Ingest:
     def __init__(
         self,
         store: Store,
-        cards: CardLookup,
+        cards: CardCache,
         registry: Registry,
         verifier: Verifier,
         issuer: CertificateIssuer,
         window: Window,
         clock: Callable[[], datetime],
-        changed: Callable[[str, str], Awaitable[None]],
         limiter: RateLimiter,
     ) -> None:
         self.cards = cards
@@ -81,7 +83,6 @@ class Ingest:
         self._verifier = verifier
         self._issuer = issuer
         self._clock = clock
-        self._changed = changed
         self._limiter = limiter
         self._busy = 0  # submissions in progress
 
@@ -108,15 +109,30 @@ class Ingest:
         received_at = self._clock()
         answers: list[Answer | None] = [None] * len(envelopes)
         admitted: list[tuple[int, Admitted]] = []
-        for index, data in enumerate(envelopes):
-            try:
-                item = admit(data, self.cards, self._registry, received_at, self.window)
-                if enterprise is not None and item.card.enterprise != enterprise:
-                    raise PermissionDenied("card belongs to another enterprise than the stream's")
-                self._limiter.take(item.framed.cert, time.monotonic())
-                admitted.append((index, item))
-            except ProblemError as error:
-                answers[index] = problem_answer(error)
+        pending = list(range(len(envelopes)))
+        for _ in range(MOST_CARD_LOADS):
+            missing: dict[int, str] = {}
+            for index in pending:
+                try:
+                    item = admit(envelopes[index], self.cards, self._registry, received_at,
+                                 self.window)
+                    if enterprise is not None and item.card.enterprise != enterprise:
+                        raise PermissionDenied(
+                            "card belongs to another enterprise than the stream's")
+                    self._limiter.take(item.framed.cert, time.monotonic())
+                    admitted.append((index, item))
+                except CardNotLoaded as miss:
+                    missing[index] = miss.serial
+                except ProblemError as error:
+                    answers[index] = problem_answer(error)
+            if not missing:
+                break
+            await self.cards.load(missing.values())
+            pending = list(missing)
+        else:
+            for index in missing:
+                answers[index] = problem_answer(registry_busy())
+        admitted.sort(key=lambda entry: entry[0])
         reasons = await self._verifier.verify([item for _, item in admitted],
                                               alone=self._busy == 1)
         firsts: dict[tuple[str, str], tuple[int, Admitted]] = {}
@@ -136,9 +152,35 @@ class Ingest:
             answers[index] = repeat_answer(item, first, answers[first_index])
         return [answer for answer in answers if answer is not None]
 
+    async def _judge(self, items: list[tuple[int, Admitted]],
+                     answers: list[Answer | None]) -> list[tuple[tuple[int, Admitted], Verdict]]:
+        """Each item with its verdict, loading the cards the handlers ask for; an item
+        whose cards could not all be loaded is answered 503 and left out."""
+        verdicts: dict[int, Verdict] = {}
+        for _ in range(MOST_CARD_LOADS):
+            missing: set[str] = set()
+            for position, (_, item) in enumerate(items):
+                if position not in verdicts:
+                    try:
+                        verdicts[position] = judge(item, self._issuer, self.cards)
+                    except CardNotLoaded as miss:
+                        missing.add(miss.serial)
+            if not missing:
+                break
+            await self.cards.load(missing)
+        judged = []
+        for position, entry in enumerate(items):
+            if position in verdicts:
+                judged.append((entry, verdicts[position]))
+            else:
+                answers[entry[0]] = problem_answer(registry_busy())
+        return judged
+
     async def _commit(self, items: list[tuple[int, Admitted]],
                       answers: list[Answer | None]) -> None:
-        verdicts = [judge(item, self._issuer, self.cards) for _, item in items]
+        judged = await self._judge(items, answers)
+        items = [entry for entry, _ in judged]
+        verdicts = [verdict for _, verdict in judged]
         results = await self._store.commit_many(
             [submission(item, verdict) for (_, item), verdict in zip(items, verdicts, strict=True)])
         for (index, item), verdict, result in zip(items, verdicts, results, strict=True):
@@ -152,9 +194,9 @@ class Ingest:
                 # the client does; other workers learn it through the store's notifications.
                 for op in verdict.ops:
                     if isinstance(op, Create | Transition | Derive | EditList):
-                        await self._changed(op.kind, op.key)
+                        await self.cards.changed(op.kind, op.key)
                     elif isinstance(op, TransitionAll):
-                        await self._changed(op.kind, EVERYTHING)
+                        await self.cards.changed(op.kind, EVERYTHING)
             answers[index] = outcome_answer(result, item.framed.doc_type)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import trio
 
@@ -62,7 +61,7 @@ class Runtime:
         store = await Store.open(config, Sealer(platform.receipt_key, platform.receipt_cert))
         try:
             await platform.bootstrap(store)
-            cards = await CardCache.load(store)
+            cards = CardCache(store, config.card_cache)
         except BaseException:
             await store.aclose()
             raise
@@ -70,11 +69,10 @@ class Runtime:
         window = Window(timedelta(seconds=config.max_future_skew_s),
                         timedelta(seconds=config.max_age_s))
         ingest = Ingest(store, cards, REGISTRY, verifier, platform.authority, window, utc_now,
-                        partial(cards.changed, store),
                         RateLimiter(config.rate_per_cert, config.rate_burst))
         hub = Hub(store)
         nursery.start_soon(verifier.run)
-        nursery.start_soon(cards.follow, store)
+        nursery.start_soon(cards.follow)
         nursery.start_soon(hub.run)
         settle_garbage_collector()
         return cls(config, platform, store, cards, verifier, ingest, hub)

@@ -85,7 +85,7 @@ async def _handshake(ws: Websocket, runtime: Runtime) -> str:
     await ws.send(msgspec.json.encode({"op": "hello", "nonce": base64.b64encode(nonce).decode()}))
     try:
         auth = _auth.decode(await _receive(ws, runtime))
-        card = runtime.cards.get(auth.cert)
+        card = await runtime.cards.resolving(lambda: runtime.cards.get(auth.cert))
         card = identify(card, card.enterprise if card else "", utc_now())
         if not runtime.verify_one(card.public_key, nonce, decode_base64(auth.sig, "$.sig")):
             raise _Closed("auth signature does not verify")

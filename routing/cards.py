@@ -36,9 +36,20 @@ class Card:
 
 
 class CardLookup(Protocol):
-    """What identify needs from the card registry (a plain dict will do)."""
+    """What identify needs from the card registry (a plain dict will do): the card, or
+    None if no card has this serial. A registry holding only some cards raises
+    ``CardNotLoaded`` for a serial it cannot answer yet."""
 
     def get(self, serial: str, /) -> Card | None: ...
+
+
+class CardNotLoaded(Exception):
+    """The registry cannot answer for ``serial`` yet: the shell loads it and asks again
+    (gateway/cards.py); the pipeline stays free of I/O."""
+
+    def __init__(self, serial: str) -> None:
+        super().__init__(serial)
+        self.serial = serial
 
 
 def signing_status(card: Card, at: datetime) -> str:

@@ -1,5 +1,6 @@
-"""gateway/cards.py: a full reload reads cards (and their enterprises) a page at a time and
-keeps unchanged ones; a cached card shares what it has in common with others."""
+"""gateway/cards.py: cards are loaded when first asked for and held up to a capacity; a
+reload reads the held cards (and their enterprises) a page at a time and keeps unchanged
+ones; a cached card shares what it has in common with others."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from gateway import cards
 from gateway.cards import CardCache
 from gateway.store import Entity, Store
+from routing.cards import CardNotLoaded
+from routing.errors import Unavailable
 
 TRADER = Entity("enterprise", "1101910123", "active", "1101910123", {"type": "trader"}, 1)
 
@@ -26,7 +29,7 @@ def card_entity(serial: str, state: str = "active", grants: tuple[str, ...] = ()
 
 
 class FakeStore:
-    """The reads a reload makes, over in-memory entities; counts the card pages and
+    """The reads the registry makes, over in-memory entities; counts the card pages and
     the most enterprises one read returned."""
 
     def __init__(self, entities: list[Entity]) -> None:
@@ -34,19 +37,58 @@ class FakeStore:
         self.pages = 0
         self.most_enterprises = 0
 
-    async def entities(self, kind: str) -> list[Entity]:
-        return sorted((e for e in self.entities_by_key.values() if e.kind == kind),
-                      key=lambda e: e.key)
-
-    async def entities_after(self, kind: str, after: str, limit: int) -> list[Entity]:
-        self.pages += 1
-        return [e for e in await self.entities(kind) if e.key > after][:limit]
-
     async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
-        found = [e for e in await self.entities(kind) if e.key in keys]
-        if kind == "enterprise":
+        found = sorted((e for (k, key), e in self.entities_by_key.items()
+                        if k == kind and key in keys), key=lambda e: e.key)
+        if kind == "card":
+            self.pages += 1
+        else:
             self.most_enterprises = max(self.most_enterprises, len(found))
-        return found
+        return [row_like(e) for e in found]
+
+    async def entity(self, kind: str, key: str) -> Entity | None:
+        found = self.entities_by_key.get((kind, key))
+        return row_like(found) if found is not None else None
+
+
+def cache_of(fake: FakeStore, capacity: int = 100) -> CardCache:
+    return CardCache(cast(Store, fake), capacity)
+
+
+async def test_a_card_is_read_when_first_asked_for_and_a_missing_one_remembered() -> None:
+    fake = FakeStore([TRADER, card_entity("C1")])
+    cache = cache_of(fake)
+    for serial in ("C1", "C2"):
+        with pytest.raises(CardNotLoaded):
+            cache.get(serial)
+    await cache.load(["C1", "C2"])
+    assert fake.pages == 1
+    card = cache.get("C1")
+    assert card is not None and card.status == "active" and card.enterprise_type == "trader"
+    assert cache.get("C2") is None
+    await cache.load(["C1", "C2"])
+    assert fake.pages == 1  # both answered without reading again
+
+    fake.entities_by_key[("card", "C2")] = card_entity("C2")
+    await cache.changed("card", "C2")  # issued meanwhile: the notice forgets the absence
+    with pytest.raises(CardNotLoaded):
+        cache.get("C2")
+    assert await cache.resolving(lambda: cache.get("C2")) is not None
+
+
+async def test_the_least_recently_used_cards_go_beyond_capacity() -> None:
+    fake = FakeStore([TRADER, *(card_entity(f"C{n}") for n in range(5))])
+    cache = cache_of(fake, capacity=3)
+    await cache.load(["C0", "C1", "C2"])
+    cache.get("C0")  # used: C1 is now the oldest
+    await cache.load(["C3", "C4"])
+    assert len(cache) == 3
+    assert cache.get("C0") is not None and cache.get("C4") is not None
+    with pytest.raises(CardNotLoaded):
+        cache.get("C1")
+    fresh = cache_of(fake, capacity=3)
+    await fresh.load([f"C{n}" for n in range(5)])  # one load keeps all it read
+    assert len(fresh) == 5 and all(fresh.get(f"C{n}") is not None for n in range(5))
 
 
 async def test_reload_pages_keeps_unchanged_replaces_changed_drops_gone(
@@ -54,23 +96,25 @@ async def test_reload_pages_keeps_unchanged_replaces_changed_drops_gone(
 ) -> None:
     monkeypatch.setattr(cards, "RELOAD_PAGE", 2)
     fake = FakeStore([TRADER, *(card_entity(f"C{n}") for n in range(5))])
-    store = cast(Store, fake)
-    cache = await CardCache.load(store)
-    assert fake.pages == 4  # 2 + 2 + 1, then the empty page that ends the walk
+    cache = cache_of(fake)
+    await cache.load([f"C{n}" for n in range(5)])
+    assert fake.pages == 3  # 2 + 2 + 1
     before = {serial: cache.get(serial) for serial in ("C0", "C1", "C2", "C3", "C4")}
     assert all(card is not None and card.status == "active" for card in before.values())
 
     fake.entities_by_key[("card", "C1")] = card_entity("C1", "revoked")
     del fake.entities_by_key[("card", "C4")]
-    await cache.reload(store)
+    await cache.reload()
+    assert fake.pages == 6
     assert cache.get("C0") is before["C0"]
     assert cache.get("C3") is before["C3"]
     revoked = cache.get("C1")
     assert revoked is not None and revoked.status == "revoked"
-    assert cache.get("C4") is None
+    with pytest.raises(CardNotLoaded):
+        cache.get("C4")
 
 
-async def test_reload_reads_only_the_enterprises_of_each_page(
+async def test_reads_take_only_the_enterprises_of_each_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(cards, "RELOAD_PAGE", 2)
@@ -78,13 +122,44 @@ async def test_reload_reads_only_the_enterprises_of_each_page(
                         {"type": "trader"}, 1) for n in range(5)]
     fake = FakeStore([*companies, *(card_entity(f"C{n}", owner=c.key)
                                     for n, c in enumerate(companies))])
-    store = cast(Store, fake)
-    cache = await CardCache.load(store)
+    cache = cache_of(fake)
+    await cache.load([f"C{n}" for n in range(5)])
     assert fake.most_enterprises == 2
     for n, company in enumerate(companies):
         card = cache.get(f"C{n}")
         assert card is not None and card.enterprise == company.key
         assert card.status == "active" and card.enterprise_type == "trader"
+
+
+class RacingStore(FakeStore):
+    """A store where card C1 is frozen, and its notice delivered, while the first read of
+    it is under way: that read returns the card as it was."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        super().__init__(entities)
+        self.cache: CardCache | None = None
+
+    async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
+        read = await super().entities_with_keys(kind, keys)
+        if kind == "card" and self.pages == 1 and self.cache is not None:
+            self.entities_by_key[("card", "C1")] = card_entity("C1", "frozen")
+            await self.cache.changed("card", "C1")
+        return read
+
+
+async def test_a_load_that_crossed_a_notice_reads_the_card_again() -> None:
+    fake = RacingStore([TRADER, card_entity("C1")])
+    cache = fake.cache = cache_of(fake)
+    await cache.load(["C1"])
+    card = cache.get("C1")
+    assert card is not None and card.status == "frozen" and fake.pages == 2
+
+
+async def test_a_request_needing_more_cards_than_the_registry_can_hold_is_refused() -> None:
+    fake = FakeStore([TRADER, *(card_entity(f"C{n}") for n in range(9))])
+    cache = cache_of(fake, capacity=1)
+    with pytest.raises(Unavailable):
+        await cache.resolving(lambda: [cache.get(f"C{n}") for n in range(9)])
 
 
 def row_like(entity: Entity) -> Entity:
@@ -135,21 +210,15 @@ def test_a_cached_card_keeps_little_more_than_its_own_fields() -> None:
     assert per_card < 700  # 1008 when every card had its own rights set and strings
 
 
-class OneCardStore(FakeStore):
-    async def entity(self, kind: str, key: str) -> Entity | None:
-        found = self.entities_by_key.get((kind, key))
-        return row_like(found) if found is not None else None
-
-
 async def test_reloading_an_unchanged_card_keeps_its_object_and_key() -> None:
-    fake = OneCardStore([TRADER, card_entity("C1")])
-    store = cast(Store, fake)
-    cache = await CardCache.load(store)
+    fake = FakeStore([TRADER, card_entity("C1")])
+    cache = cache_of(fake)
+    await cache.load(["C1"])
     held = cache.get("C1")
-    await cache.changed(store, "card", b"C1".decode())
+    await cache.changed("card", b"C1".decode())
     assert cache.get("C1") is held
-    fake.entities_by_key[("card", "C2")] = card_entity("C2")
-    await cache.changed(store, "card", b"C2".decode())
-    added = cache.get("C2")
-    assert added is not None
-    assert next(k for k in cache._cards if k == "C2") is added.serial
+    assert next(k for k in cache._cards if k == "C1") is held.serial
+    fake.entities_by_key[("card", "C1")] = card_entity("C1", "frozen")
+    await cache.changed("card", "C1")
+    changed = cache.get("C1")
+    assert changed is not None and changed.status == "frozen"

@@ -188,14 +188,6 @@ class Database:
             for r in rows
         ]
 
-    async def entities_after(self, kind: str, after: str, limit: int) -> list[Entity]:
-        async with self._connection() as conn:
-            rows = await conn.fetch(queries.ENTITIES_AFTER, kind, after, limit)
-        return [
-            Entity(r["kind"], r["key"], r["state"], r["owner"], r["data"], r["version"])
-            for r in rows
-        ]
-
     async def entities_with_keys(self, kind: str, keys: Sequence[str]) -> list[Entity]:
         async with self._connection() as conn:
             rows = await conn.fetch(queries.ENTITIES_WITH_KEYS, kind, list(keys))

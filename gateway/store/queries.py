@@ -94,10 +94,6 @@ ENTITY = "SELECT kind, key, state, owner, data, version FROM entities WHERE kind
 ENTITIES = (
     "SELECT kind, key, state, owner, data, version FROM entities WHERE kind = $1 ORDER BY key"
 )
-ENTITIES_AFTER = (
-    "SELECT kind, key, state, owner, data, version FROM entities"
-    " WHERE kind = $1 AND key > $2 ORDER BY key LIMIT $3"
-)
 ENTITIES_WITH_KEYS = (
     "SELECT kind, key, state, owner, data, version FROM entities"
     " WHERE kind = $1 AND key = ANY($2::text[]) ORDER BY key"

@@ -193,13 +193,6 @@ class Store:
             return []
         return await self._call(lambda: self._db.entities(kind, None))
 
-    async def entities_after(self, kind: str, after: str, limit: int) -> list[Entity]:
-        """Up to ``limit`` entities of ``kind`` with keys after ``after``, ordered by key
-        (a page: a caller walks every entity without holding them all at once)."""
-        if limit <= 0 or not _storable(kind, after):
-            return []
-        return await self._call(lambda: self._db.entities_after(kind, after, limit))
-
     async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
         """The existing entities of ``kind`` among ``keys``, ordered by key."""
         storable = [key for key in keys if _storable(key)]

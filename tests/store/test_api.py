@@ -14,7 +14,7 @@ from .helpers import enterprise, sealer, store_config, submission
 STORE_METHODS = {
     "open", "aclose", "ping", "commit", "commit_many", "get", "feed", "entity", "entities",
     "listen", "listen_entities", "migrate", "maintain", "ensure_entity", "last_seq",
-    "entities_in", "entities_after", "entities_with_keys",
+    "entities_in", "entities_with_keys",
     "history", "next_counter", "balances",
 }  # fmt: skip
 
@@ -58,21 +58,6 @@ async def test_commit_many_on_a_closed_store_answers_unavailable_per_item(
     await closed.aclose()
     results = await closed.commit_many([submission(enterprise(), "X"), submission("E", "Y")])
     assert [type(r) for r in results] == [Unavailable, Unavailable]
-
-
-async def test_entities_after_pages_through_one_kind_by_key(store: Store) -> None:
-    kind = f"page-{enterprise()}"
-    keys = sorted(f"K{n:02d}" for n in range(5))
-    for key in keys:
-        await store.ensure_entity(kind, key, "active", "owner", {})
-    await store.ensure_entity(f"{kind}-other", "K00", "active", "owner", {})
-    first = await store.entities_after(kind, "", 2)
-    assert [e.key for e in first] == keys[:2]
-    rest = await store.entities_after(kind, first[-1].key, 10)
-    assert [e.key for e in rest] == keys[2:]
-    assert await store.entities_after(kind, keys[-1], 10) == []
-    assert await store.entities_after(kind, "", 0) == []
-    assert await store.entities_after(kind, "\x00", 10) == []
 
 
 async def test_entities_with_keys_reads_only_the_existing_ones_asked_for(store: Store) -> None:
