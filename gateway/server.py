@@ -3,8 +3,9 @@
 With one worker everything runs in this process: the store starts the
 embedded PostgreSQL itself when no ``EPORT_DATABASE_URL`` is set. With more,
 this parent process starts the embedded server and hands its URL to the
-workers hypercorn spawns, so they share one server; each worker builds its own
-app, and migrations, being advisory-locked, run safely from all of them.
+worker processes (gateway/workers.py: each listens on a socket of its own), so they
+share one server; each worker builds its own app, and migrations, being
+advisory-locked, run safely from all of them.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.run import run as run_workers
 from hypercorn.trio import serve as serve_trio
 
 from core_ext import sm2, sm3
+from gateway import workers
 from gateway.app import create_app
 from gateway.config import Config
 from gateway.platform import FILES as PLATFORM_FILES
@@ -98,4 +99,4 @@ def serve(config: Config) -> int:
         return 0
     with shared_database(config) as ready:
         os.environ["EPORT_DATABASE_URL"] = str(ready.database_url)
-        return run_workers(settings)
+        return workers.run(settings, config.workers)
