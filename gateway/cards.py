@@ -98,7 +98,9 @@ class CardCache:
         self._capacity = capacity
         self._cards: OrderedDict[str, Card] = OrderedDict()
         self._missing: OrderedDict[str, None] = OrderedDict()
-        self._watchers: list[set[str]] = []  # per load in flight: "kind:key" noticed meanwhile
+        # Per load in flight, by a number of its own: the "kind:key" noticed meanwhile.
+        self._watchers: dict[int, set[str]] = {}
+        self._loads = 0
 
     def get(self, serial: str, /) -> Card | None:
         """The card, None if it does not exist; ``CardNotLoaded`` if not known yet."""
@@ -136,12 +138,13 @@ class CardCache:
         for attempt in range(MOST_LOADS_PER_ASK):
             if not wanted:
                 return
-            noticed: set[str] = set()
-            self._watchers.append(noticed)
+            self._loads += 1
+            watch = self._loads
+            noticed = self._watchers[watch] = set()
             try:
                 found = await self._read(wanted)
             finally:
-                self._watchers.remove(noticed)
+                del self._watchers[watch]
             last = attempt == MOST_LOADS_PER_ASK - 1
             stale = set() if last else {
                 card.serial for card in found
@@ -207,7 +210,7 @@ class CardCache:
     async def changed(self, kind: str, key: str) -> None:
         """Entity (kind, key) changed (key "*": any of that kind; kind "*": anything)."""
         everything = kind == EVERYTHING or (key == EVERYTHING and kind in ("card", "enterprise"))
-        for noticed in self._watchers:
+        for noticed in self._watchers.values():
             noticed.add(EVERYTHING if everything else f"{kind}:{key}")
         if everything:
             await self.reload()

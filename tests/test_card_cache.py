@@ -9,6 +9,8 @@ import tracemalloc
 from typing import cast
 
 import pytest
+import trio
+import trio.testing
 
 from gateway import cards
 from gateway.cards import CardCache
@@ -153,6 +155,36 @@ async def test_a_load_that_crossed_a_notice_reads_the_card_again() -> None:
     await cache.load(["C1"])
     card = cache.get("C1")
     assert card is not None and card.status == "frozen" and fake.pages == 2
+
+
+class SlowStore(FakeStore):
+    """Card reads that wait until the test lets each one finish."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        super().__init__(entities)
+        self.release: dict[str, trio.Event] = {}
+
+    async def entities_with_keys(self, kind: str, keys: list[str]) -> list[Entity]:
+        if kind == "card":
+            await self.release.setdefault(keys[0], trio.Event()).wait()
+        return await super().entities_with_keys(kind, keys)
+
+
+async def test_loads_in_flight_together_each_keep_their_own_notices() -> None:
+    fake = SlowStore([TRADER, card_entity("C1"), card_entity("C2")])
+    cache = cache_of(fake)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(cache.load, ["C1"])
+        nursery.start_soon(cache.load, ["C2"])
+        await trio.testing.wait_all_tasks_blocked()
+        fake.release.setdefault("C2", trio.Event()).set()  # the later load ends first
+        await trio.testing.wait_all_tasks_blocked()
+        fake.entities_by_key[("card", "C1")] = card_entity("C1", "frozen")
+        await cache.changed("card", "C1")
+        fake.release["C1"].set()
+    card = cache.get("C1")
+    assert card is not None and card.status == "frozen"  # read again after the notice
+    assert cache.get("C2") is not None
 
 
 async def test_a_request_needing_more_cards_than_the_registry_can_hold_is_refused() -> None:
