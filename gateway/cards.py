@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 SAFETY_RELOAD_S = 30.0
 RELOAD_PAGE = 500  # card rows read per round trip
 CAPACITY = 100_000  # cards held per worker (about 500 bytes each)
-MOST_LOADS_PER_ASK = 4  # then the last answer stands (CardNotLoaded: the registry is busy)
+MOST_LOADS_PER_ASK = 4  # loads for one request's asks; then the registry is busy (503)
 T = TypeVar("T")
 RIGHTS_VARIANTS = 1024  # distinct rights derivations remembered (a handful in practice)
 
@@ -56,8 +56,8 @@ def _rights(kind: str, enterprise_type: str, department_kind: str | None,
 def to_card(card: Entity, enterprise: Entity | None) -> Card:
     """The registry's Card for a card entity and its enterprise's entity.
 
-    Every worker holds every card, so a card's size is paid per card and per
-    worker: the rights set and the strings most cards have in common (kind,
+    A worker holds up to ``capacity`` cards, so a card's size is paid per card and
+    per worker: the rights set and the strings most cards have in common (kind,
     status, enterprise type and code) are shared objects, not copies of the row's.
     """
     data = card.data
@@ -117,15 +117,29 @@ class CardCache:
 
     async def resolving(self, ask: Callable[[], T]) -> T:
         """``ask()``, loading each card it finds missing and asking again."""
-        for _ in range(MOST_LOADS_PER_ASK):
-            try:
-                return ask()
-            except CardNotLoaded as missing:
-                await self.load([missing.serial])
-        try:
-            return ask()
-        except CardNotLoaded:
-            raise registry_busy() from None
+        answered = await self.resolving_all(1, lambda _: ask())
+        if 0 not in answered:
+            raise registry_busy()
+        return answered[0]
+
+    async def resolving_all(self, count: int, ask: Callable[[int], T]) -> dict[int, T]:
+        """``ask(i)`` for each i in range(count), by i; those that found a card missing
+        are asked again once the cards all of them missed are loaded (one ``load``), up
+        to ``MOST_LOADS_PER_ASK`` loads. An i still missing a card is left out."""
+        answered: dict[int, T] = {}
+        pending: Iterable[int] = range(count)
+        for loads in range(MOST_LOADS_PER_ASK + 1):
+            missing: dict[int, str] = {}
+            for index in pending:
+                try:
+                    answered[index] = ask(index)
+                except CardNotLoaded as miss:
+                    missing[index] = miss.serial
+            if not missing or loads == MOST_LOADS_PER_ASK:
+                break
+            await self.load(missing.values())
+            pending = list(missing)
+        return answered
 
     async def load(self, serials: Iterable[str]) -> None:
         """Read the cards among ``serials`` the registry has no answer for, with their

@@ -20,13 +20,10 @@ from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
 from gateway.store.notify import EVERYTHING
 from gateway.verifier import Verifier
-from routing.cards import CardNotLoaded
 from routing.errors import IdConflict, PermissionDenied, ProblemError, SignatureInvalid
 from routing.ops import Create, Derive, EditList, Transition, TransitionAll
 from routing.pipeline import Admitted, Verdict, Window, admit, judge
 from routing.registry import CertificateIssuer, Registry
-
-MOST_CARD_LOADS = 3  # rounds of loading missing cards for one request
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,31 +105,26 @@ class Ingest:
     ) -> list[Answer]:
         received_at = self._clock()
         answers: list[Answer | None] = [None] * len(envelopes)
+
+        def admission(index: int) -> Admitted | ProblemError:
+            try:
+                item = admit(envelopes[index], self.cards, self._registry, received_at,
+                             self.window)
+                if enterprise is not None and item.card.enterprise != enterprise:
+                    raise PermissionDenied("card belongs to another enterprise than the stream's")
+                self._limiter.take(item.framed.cert, time.monotonic())
+                return item
+            except ProblemError as error:
+                return error
+
+        outcomes = await self.cards.resolving_all(len(envelopes), admission)
         admitted: list[tuple[int, Admitted]] = []
-        pending = list(range(len(envelopes)))
-        for _ in range(MOST_CARD_LOADS):
-            missing: dict[int, str] = {}
-            for index in pending:
-                try:
-                    item = admit(envelopes[index], self.cards, self._registry, received_at,
-                                 self.window)
-                    if enterprise is not None and item.card.enterprise != enterprise:
-                        raise PermissionDenied(
-                            "card belongs to another enterprise than the stream's")
-                    self._limiter.take(item.framed.cert, time.monotonic())
-                    admitted.append((index, item))
-                except CardNotLoaded as miss:
-                    missing[index] = miss.serial
-                except ProblemError as error:
-                    answers[index] = problem_answer(error)
-            if not missing:
-                break
-            await self.cards.load(missing.values())
-            pending = list(missing)
-        else:
-            for index in missing:
-                answers[index] = problem_answer(registry_busy())
-        admitted.sort(key=lambda entry: entry[0])
+        for index in range(len(envelopes)):
+            outcome = outcomes[index] if index in outcomes else registry_busy()
+            if isinstance(outcome, ProblemError):
+                answers[index] = problem_answer(outcome)
+            else:
+                admitted.append((index, outcome))
         reasons = await self._verifier.verify([item for _, item in admitted],
                                               alone=self._busy == 1)
         firsts: dict[tuple[str, str], tuple[int, Admitted]] = {}
@@ -156,18 +148,8 @@ class Ingest:
                      answers: list[Answer | None]) -> list[tuple[tuple[int, Admitted], Verdict]]:
         """Each item with its verdict, loading the cards the handlers ask for; an item
         whose cards could not all be loaded is answered 503 and left out."""
-        verdicts: dict[int, Verdict] = {}
-        for _ in range(MOST_CARD_LOADS):
-            missing: set[str] = set()
-            for position, (_, item) in enumerate(items):
-                if position not in verdicts:
-                    try:
-                        verdicts[position] = judge(item, self._issuer, self.cards)
-                    except CardNotLoaded as miss:
-                        missing.add(miss.serial)
-            if not missing:
-                break
-            await self.cards.load(missing)
+        verdicts = await self.cards.resolving_all(
+            len(items), lambda position: judge(items[position][1], self._issuer, self.cards))
         judged = []
         for position, entry in enumerate(items):
             if position in verdicts:
