@@ -10,9 +10,9 @@ about twice as fast. Cache entries are never mutated once published (an upgrade
 replaces the entry), so threads running outside the GIL can keep using the one
 they hold.
 
-Signing keeps, for the last _SIGNER_CACHE_SIZE private keys used, the public key
-and (1 + d)^-1 mod n (wiped from memory on eviction), so a signer pays for
-neither on every signature.
+Signing keeps, for the last _SIGNER_CACHE_SIZE private keys used, the public key,
+(1 + d)^-1 mod n, the default-uid Z_A and the nonce's HMAC key blocks (wiped from
+memory on eviction), so a signer pays for none of them on every signature.
 """
 
 import os

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import os
 from types import ModuleType
 
 import pytest
 
-from core_ext import _sm3_pure
+from core_ext import _sm2_pure, _sm3_pure
 from tests.kat import load
 
 ANNEX_A = load("sm2_sign.txt")[0]
@@ -65,6 +66,23 @@ def test_sign_verifies_and_is_randomised(sm2_impl: ModuleType) -> None:
     assert first != second
     assert sm2_impl.verify(public_key, b"doc", first)
     assert sm2_impl.verify(public_key, b"doc", sm2_impl.sig_to_der(second))
+
+
+@pytest.mark.parametrize("uid", [None, b"", b"ALICE123@YAHOO.COM"])
+def test_hedged_signature_is_the_pure_one_for_the_same_random_bytes(
+    sm2_compiled: ModuleType, monkeypatch: pytest.MonkeyPatch, uid: bytes | None
+) -> None:
+    """The compiled signer keeps Z_A and the nonce's HMAC key blocks per key; with
+    the same 32 random bytes it must give the pure signer's bytes exactly."""
+    private_key = bytes.fromhex(ANNEX_A["D"])
+    extra = {} if uid is None else {"uid": uid}
+    for message in (b"", b"doc", bytes(range(256)) * 3):
+        fixed = os.urandom(32)
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "urandom", lambda size, fixed=fixed: fixed[:size])
+            compiled = sm2_compiled.sign(private_key, message, **extra)
+            pure = _sm2_pure.sign(private_key, message, **extra)
+        assert compiled == pure
 
 
 def test_generated_private_keys_are_valid(sm2_impl: ModuleType) -> None:

@@ -129,23 +129,33 @@ static inline void sm3_digest(const uint8_t *data, size_t len, uint8_t out[32]) 
     sm3_final(&ctx, out);
 }
 
-/* HMAC-SM3 with a key of at most 64 bytes (our keys are 32-byte scalars). */
-static inline void hmac_sm3(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
-                     uint8_t out[32]) {
-    uint8_t pad[64], inner[32];
-    sm3_ctx ctx;
+/* HMAC-SM3 keyed with at most 64 bytes (our keys are 32-byte scalars): the states
+ * after the ipad and opad blocks, so each message costs only its own blocks. Both
+ * states are as secret as the key. */
+static inline void hmac_sm3_key(sm3_ctx *inner, sm3_ctx *outer, const uint8_t *key,
+                                size_t key_len) {
+    uint8_t pad[64];
     memset(pad, 0x36, sizeof pad);
     for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
-    sm3_init(&ctx);
-    sm3_update(&ctx, pad, 64);
-    sm3_update(&ctx, msg, msg_len);
-    sm3_final(&ctx, inner);
+    sm3_init(inner);
+    sm3_update(inner, pad, 64);
     for (size_t i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c;
-    sm3_init(&ctx);
-    sm3_update(&ctx, pad, 64);
-    sm3_update(&ctx, inner, 32);
-    sm3_final(&ctx, out);
+    sm3_init(outer);
+    sm3_update(outer, pad, 64);
     memset(pad, 0, sizeof pad); /* the padded key is secret */
+}
+
+static inline void hmac_sm3_keyed(const sm3_ctx *inner, const sm3_ctx *outer, const uint8_t *msg,
+                                  size_t msg_len, uint8_t out[32]) {
+    uint8_t digest[32];
+    sm3_ctx ctx = *inner;
+    sm3_update(&ctx, msg, msg_len);
+    sm3_final(&ctx, digest);
+    ctx = *outer;
+    sm3_update(&ctx, digest, 32);
+    sm3_final(&ctx, out);
+    memset(digest, 0, sizeof digest);
+    memset(&ctx, 0, sizeof ctx);
 }
 
 #endif

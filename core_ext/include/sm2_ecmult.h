@@ -93,7 +93,8 @@ static void sm2_mul_g_vartime(jpoint *r, const u256 k) {
 
 /* k G for a secret k in [1, n-1], in constant time. Partial sums never equal
  * minus the next entry, and equal it only possibly in the last window (the
- * magnitudes involved are below n elsewhere), where a doubling is selected. */
+ * magnitudes involved are below n elsewhere), so only that window, whatever k,
+ * computes a doubling to select in that case. */
 static void sm2_mul_g_ct(jpoint *r, const u256 k) {
     jp_set_infinity(r);
     for (int i = 0; i < SM2_G_WINDOWS; i++) {
@@ -109,20 +110,24 @@ static void sm2_mul_g_ct(jpoint *r, const u256 k) {
         u256 neg_y;
         fe_neg(neg_y, entry.y);
         u256_cmov(entry.y, neg_y, 0 - negative);
-        jpoint sum, entry_j, twice;
+        jpoint sum, entry_j;
         uint64_t h_zero, r_zero;
         jp_add_affine_raw(&sum, r, &entry, &h_zero, &r_zero);
         jp_from_affine(&entry_j, &entry);
-        jp_double(&twice, r);
+        if (i == SM2_G_WINDOWS - 1) { /* a public index: every k doubles here */
+            jpoint twice;
+            jp_double(&twice, r);
+            uint64_t use_twice = 0 - (h_zero & r_zero & ~u256_is_zero(r->z) & 1);
+            u256_cmov(sum.x, twice.x, use_twice);
+            u256_cmov(sum.y, twice.y, use_twice);
+            u256_cmov(sum.z, twice.z, use_twice);
+        }
         uint64_t at_infinity = 0 - u256_is_zero(r->z);
-        uint64_t use_twice = 0 - (h_zero & r_zero & ~u256_is_zero(r->z) & 1);
         uint64_t skip = 0 - (uint64_t)(magnitude == 0);
         for (int c = 0; c < 3; c++) {
             u256 *dst = c == 0 ? &sum.x : c == 1 ? &sum.y : &sum.z;
             const u256 *alt = c == 0 ? &entry_j.x : c == 1 ? &entry_j.y : &entry_j.z;
-            const u256 *dbl = c == 0 ? &twice.x : c == 1 ? &twice.y : &twice.z;
             const u256 *old = c == 0 ? &r->x : c == 1 ? &r->y : &r->z;
-            u256_cmov(*dst, *dbl, use_twice);
             u256_cmov(*dst, *alt, at_infinity);
             u256_cmov(*dst, *old, skip);
         }

@@ -14,6 +14,9 @@ typedef struct {
     u256 d;
     u256 d1_inverse;      /* (1 + d)^-1 mod n */
     uint8_t xy[64];       /* the public key */
+    uint8_t za_default[32];  /* Z_A for the default uid */
+    sm3_ctx nonce_inner;  /* HMAC-SM3 keyed with d: the ipad block absorbed */
+    sm3_ctx nonce_outer;  /* and the opad block */
 } sm2_signer;
 
 /* Fills signer from a 32-byte big-endian d; 0 if d is not in [1, n-2]. */
@@ -34,6 +37,8 @@ static int sm2_signer_init(sm2_signer *signer, const uint8_t d_bytes[32]) {
     u256_to_be(signer->xy + 32, y);
     sc_add(d_plus_1, signer->d, one);
     sc_inv(signer->d1_inverse, d_plus_1);
+    sm2_za(signer->za_default, SM2_DEFAULT_UID, sizeof SM2_DEFAULT_UID, signer->xy);
+    hmac_sm3_key(&signer->nonce_inner, &signer->nonce_outer, d_bytes, 32);
     return 1;
 }
 
@@ -76,7 +81,10 @@ static void sm2_message_digest(u256 e, const sm2_signer *signer, const uint8_t *
                                size_t uid_len, const uint8_t *msg, size_t msg_len) {
     uint8_t za[32], digest[32];
     sm3_ctx ctx;
-    sm2_za(za, uid, uid_len, signer->xy);
+    if (uid_len == sizeof SM2_DEFAULT_UID && memcmp(uid, SM2_DEFAULT_UID, uid_len) == 0)
+        memcpy(za, signer->za_default, 32);
+    else
+        sm2_za(za, uid, uid_len, signer->xy);
     sm3_init(&ctx);
     sm3_update(&ctx, za, 32);
     sm3_update(&ctx, msg, msg_len);
@@ -89,19 +97,18 @@ static void sm2_message_digest(u256 e, const sm2_signer *signer, const uint8_t *
  * retry has probability about 2^-32 or far less). */
 static void sm2_sign_hedged(uint8_t out[64], const sm2_signer *signer, const u256 e,
                             const uint8_t random[32]) {
-    uint8_t d_bytes[32], seed[68], candidate[32];
+    uint8_t seed[68], candidate[32];
     u256 k;
-    u256_to_be(d_bytes, signer->d);
     u256_to_be(seed, e);
     memcpy(seed + 32, random, 32);
     for (uint32_t counter = 0;; counter++) {
         for (int i = 0; i < 4; i++) seed[64 + i] = (uint8_t)(counter >> (24 - 8 * i));
-        hmac_sm3(d_bytes, 32, seed, sizeof seed, candidate);
+        hmac_sm3_keyed(&signer->nonce_inner, &signer->nonce_outer, seed, sizeof seed,
+                       candidate);
         u256_from_be(k, candidate);
         if (u256_is_zero(k) || !u256_lt(k, SM2_N)) continue;
         if (sm2_sign_with_k(out, signer, e, k)) break;
     }
-    memset(d_bytes, 0, sizeof d_bytes);
     memset(candidate, 0, sizeof candidate);
     memset(k, 0, sizeof k);
 }
