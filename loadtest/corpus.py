@@ -1,34 +1,49 @@
 """``python -m loadtest corpus``: plan a corpus of N documents (the mix, plus shares
 of invalid signatures, replays and conflicts), sign it on all cores, store it.
 
-A replay (the same bytes again) or a conflict (same id, other bytes) is scheduled
-when its original is planned and lands up to ``REUSE_WINDOW`` documents (a tenth
-of a small corpus) later, so
-the pair is often in flight together. An original has at most one such
-follower, which keeps the expected counts exact in any arrival order: of the
-pair one gets the first answer (201, or 422 for a "receipt" type) and the other
-200 (replay) or 409 (conflict).
+Documents come from one heap of pending documents, each due at a corpus index;
+where none is due, a fresh root document is drawn from the mix.
+
+- A root starts a business thread (chains.py) whose next document is scheduled
+  ``FOLLOW_DISTANCE`` documents later (2,000 to 4,000, a tenth to a fifth of a
+  small corpus), and so on down its path: far more than a run has in flight
+  (batches of 100, up to 8 at a time), so the antecedent is committed first. A
+  follow-up still expects a "receipt" (201 or 422): a driver may reorder (one
+  stream per enterprise), and a corpus may end or a run stop mid-thread.
+- A replay (the same bytes again) or a conflict (same id, other bytes) is
+  scheduled when its original is planned and lands up to ``REUSE_WINDOW``
+  documents (a tenth of a small corpus) later, so the pair is often in flight
+  together. An original has at most one such follower, which keeps the expected
+  counts exact in any arrival order: of the pair one gets the first answer (201,
+  or 422 for a "receipt" type) and the other 200 (replay) or 409 (conflict).
+  Threads go on from an original whatever its copies; never from a document with
+  a bad signature.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from loadtest.chains import FOLLOW_UPS, PaymentAgreement, Step, start
 from loadtest.corpus_store import Card, CorpusWriter, DocEntry, Expect
 from loadtest.mix import GENERATORS, BodyContext, MixEntry, available, body
 from loadtest.signing import SignTask, envelope, sign, signing_pool
 from routing.subsystems import REGISTRY
+from routing.subsystems.dec.parties import CHINA
+from routing.subsystems.dec.types import doc_key
 
 REUSE_WINDOW = 500
+FOLLOW_DISTANCE = (2000, 4000)
 BLOCK = 4096
 
 
@@ -47,6 +62,12 @@ class Roster:
     by_role: dict[str, list[int]]  # role -> card numbers
     traders: list[str]
     public_keys: list[str]
+    # (trader, customs office) -> the agreement its tax payments name (made at onboarding)
+    payment_agreements: dict[tuple[str, str], PaymentAgreement] = field(default_factory=dict)
+
+    def enterprises(self, role: str) -> list[str]:
+        """The enterprises holding a card of ``role``, each once."""
+        return sorted({self.cards[number].enterprise for number in self.by_role.get(role, [])})
 
 
 @dataclass(frozen=True)
@@ -59,66 +80,112 @@ class Planned:
     keep: bool = False  # a replay will repeat these bytes
 
 
+def follow_distance(n: int) -> tuple[int, int]:
+    """How far after its antecedent a follow-up lands, clipped for small corpora."""
+    low = max(1, min(FOLLOW_DISTANCE[0], n // 10))
+    return low, max(low, min(FOLLOW_DISTANCE[1], n // 5))
+
+
 class Planner:
     def __init__(self, roster: Roster, shares: Shares, seed: int | None) -> None:
         self._roster = roster
         self._shares = shares
         self._rng = random.Random(seed)
         self._entries = available(dict(REGISTRY.items()))
-        if not self._entries:
-            raise ValueError("no document type of the mix is registered")
-        self._weights = [entry.weight for entry in self._entries]
-        self._customs = [roster.cards[n].enterprise for n in roster.by_role.get("customs", [])]
+        self._roots = [entry for entry in self._entries if entry.type not in FOLLOW_UPS]
+        if not self._roots:
+            raise ValueError("no root document type of the mix is registered")
+        self._weights = [entry.weight for entry in self._roots]
+        self._registered = {entry.type for entry in self._entries}
+        self._customs = roster.enterprises("customs")
+        self._brokers = roster.enterprises("broker")
+        self._cards_of: dict[str, list[int]] = {}
+        for number, card in enumerate(roster.cards):
+            self._cards_of.setdefault(card.enterprise, []).append(number)
         # Fresh ids on every build, even with a fixed seed: a rebuilt corpus must not
         # replay the previous one.
         self._tag = os.urandom(4).hex()
         self._window = REUSE_WINDOW
+        self._distance = FOLLOW_DISTANCE
         self._ts = datetime.now(UTC)
-        self._pending: list[tuple[int, int, Planned]] = []  # (due index, tie, planned)
+        self._order = itertools.count()  # ties in the heap: first scheduled, first out
+        self._pending: list[tuple[int, int, Planned | Step]] = []  # (due index, order, …)
 
     @property
     def mix(self) -> list[MixEntry]:
         return self._entries
 
     def plan(self, n: int) -> Iterator[Planned]:
-        fresh = max(1e-9, 1.0 - self._shares.replays - self._shares.conflicts)
         self._window = max(1, min(REUSE_WINDOW, n // 10))
+        self._distance = follow_distance(n)
         for index in range(n):
-            if self._pending and self._pending[0][0] <= index:
-                yield heapq.heappop(self._pending)[2]
+            due = heapq.heappop(self._pending)[2] \
+                if self._pending and self._pending[0][0] <= index else None
+            if isinstance(due, Planned):  # a replay or a conflict
+                yield due
                 continue
-            planned = self._fresh(index)
-            roll = self._rng.random()
-            if planned.corrupt:
-                pass
-            elif roll < self._shares.replays / fresh:
-                planned = replace(planned, keep=True)
-                self._follow(index, replace(planned, entry=_expecting(planned, "replay"),
-                                            copy_of=index, keep=False))
-            elif roll < (self._shares.replays + self._shares.conflicts) / fresh:
-                later = {**planned.doc, "ts": _ts(self._ts + timedelta(seconds=1))}
-                self._follow(index, replace(planned, doc=later,
-                                            entry=_expecting(planned, "conflict")))
-            yield planned
+            planned, step = self._fresh(index) if due is None else self._follow_up(index, due)
+            if step is not None and not planned.corrupt:
+                self._schedule(index + self._rng.randint(*self._distance), step)
+            yield self._reuse(index, planned)
 
-    def _follow(self, index: int, planned: Planned) -> None:
-        due = index + self._rng.randint(1, self._window)
-        heapq.heappush(self._pending, (due, index, planned))
+    def _schedule(self, due: int, pending: Planned | Step) -> None:
+        heapq.heappush(self._pending, (due, next(self._order), pending))
 
-    def _fresh(self, index: int) -> Planned:
-        entry = self._rng.choices(self._entries, self._weights)[0]
+    def _reuse(self, index: int, planned: Planned) -> Planned:
+        """Schedule a replay or a conflict of ``planned`` by the shares; returns it."""
+        if planned.corrupt:
+            return planned
+        fresh = max(1e-9, 1.0 - self._shares.replays - self._shares.conflicts)
+        roll = self._rng.random()
+        if roll < self._shares.replays / fresh:
+            replay = replace(planned, entry=_expecting(planned, "replay"), copy_of=index)
+            self._schedule(self._soon(index), replay)
+            return replace(planned, keep=True)
+        if roll < (self._shares.replays + self._shares.conflicts) / fresh:
+            later = {**planned.doc, "ts": _ts(self._ts + timedelta(seconds=1))}
+            conflict = replace(planned, doc=later, entry=_expecting(planned, "conflict"))
+            self._schedule(self._soon(index), conflict)
+        return planned
+
+    def _soon(self, index: int) -> int:
+        return index + self._rng.randint(1, self._window)
+
+    def _fresh(self, index: int) -> tuple[Planned, Step | None]:
+        """A root document drawn from the mix, and the first follow-up of its thread."""
+        entry = self._rng.choices(self._roots, self._weights)[0]
         card_no = self._rng.choice(self._roster.by_role[entry.role])
         sender = self._roster.cards[card_no].enterprise
         items = entry.items.draw(self._rng) if entry.items else None
         context = BodyContext(self._rng, sender, self._roster.traders, self._roster.public_keys,
-                              self._customs, items)
-        doc_id = f"LT-{self._tag}-{index:08d}"
-        doc = {"id": doc_id, "type": entry.type, "sender": sender, "ts": _ts(self._ts),
-               "body": body(entry, REGISTRY[entry.type], context)}
+                              self._customs, self._brokers, self._ts.astimezone(CHINA).date(),
+                              items)
+        doc_body = body(entry, REGISTRY[entry.type], context)
+        planned = self._planned(index, entry.type, card_no, doc_body,
+                                "new" if entry.type in GENERATORS else "receipt")
+        step = start(entry.type, entry.weight, sender, doc_key(sender, planned.entry.id),
+                     doc_body, self._rng, self._registered)
+        return planned, step
+
+    def _follow_up(self, index: int, step: Step) -> tuple[Planned, Step | None]:
+        """The thread's next document, signed by the party its facts name."""
+        card_no = self._rng.choice(self._cards_of[step.signer])
+        doc_body, after = step.build(doc_key(step.signer, self._doc_id(index)), self._rng,
+                                     self._roster.payment_agreements)
+        return self._planned(index, step.type, card_no, doc_body, "receipt"), after
+
+    def _planned(self, index: int, doc_type: str, card_no: int, doc_body: dict[str, Any],
+                 expect: Expect) -> Planned:
+        sender = self._roster.cards[card_no].enterprise
+        doc_id = self._doc_id(index)
+        doc = {"id": doc_id, "type": doc_type, "sender": sender, "ts": _ts(self._ts),
+               "body": doc_body}
         corrupt = self._rng.random() < self._shares.invalid
-        expect: Expect = "bad_signature" if corrupt else \
-            "new" if entry.type in GENERATORS else "receipt"
-        return Planned(DocEntry(sender, doc_id, expect), doc, card_no, corrupt)
+        return Planned(DocEntry(sender, doc_id, "bad_signature" if corrupt else expect), doc,
+                       card_no, corrupt)
+
+    def _doc_id(self, index: int) -> str:
+        return f"LT-{self._tag}-{index:08d}"
 
 
 def _expecting(planned: Planned, expect: Expect) -> DocEntry:

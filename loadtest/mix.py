@@ -4,10 +4,18 @@ declarations and the customs actions on them dominate; DOMAIN.md gives the
 scale, not the split). Only types the registry knows are used, the weights
 renormalised, so the mix grows as subsystems land.
 
-A type with a generator here gets a fresh valid body per document; any other type
-starts from its registered example with its list members resized to the drawn
-item count and the example sender replaced, and may be rejected by business rules
-(a receipt with 422), which the corpus records as the "receipt" expectation.
+Root types get a fresh valid body per document from ``GENERATORS``: a trader's
+declaration to a registered customs office, its entrustment of a registered
+broker, its paperless agreement with that office, a mofcom licence issued to a
+registered trader, enterprises and cards from the platform. The other types of
+the mix follow a root in a business thread (chains.py: the customs office
+accepts, taxes, releases and closes the declaration, the trader pays its bill
+and the bank confirms, the broker confirms the entrustment, customs approves
+the agreement), and their weights here are what those threads add up to. A
+registered type with neither (none today) would start from its registered
+example, resized, with the example sender replaced, and may be rejected by
+business rules (a receipt with 422), which the corpus records as the "receipt"
+expectation.
 """
 
 from __future__ import annotations
@@ -15,13 +23,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from core_ext.fields import org_code_check_char, uscc_check_char
 from routing.registry import DocSpec
-from routing.subsystems.dec.example import example_declaration
+from routing.subsystems.dec.example import example_declaration, example_item
 
 EXAMPLE_SENDER = "1101910123"
+DISTRICT = example_declaration(1)["declare_district"]  # where declarations are declared
+PHONE = example_item(1)  # the goods declarations carry
+YEAR_DAYS = 365
 _CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 _PROVINCES = ("11", "12", "31", "32", "33", "35", "37", "44", "50", "51")
@@ -114,9 +126,11 @@ def customs_code(rng: random.Random) -> str:
 class BodyContext:
     rng: random.Random
     sender: str
-    traders: Sequence[str]  # registered enterprises a body may name
+    traders: Sequence[str]  # registered traders a body may name (card, licence holder)
     public_keys: Sequence[str]  # valid SM2 points (hex) for card bodies
     customs: Sequence[str]  # registered customs departments a declaration may name
+    brokers: Sequence[str]  # registered brokers an entrustment may name
+    day: date  # the corpus's business day (in China): validity starts on it
     items: int | None = None  # goods items drawn for this document, if its type has any
 
 
@@ -138,10 +152,33 @@ def declaration(ctx: BodyContext) -> dict[str, Any]:
                                customs_office=ctx.rng.choice(ctx.customs))
 
 
+def entrust(ctx: BodyContext) -> dict[str, Any]:
+    """The trader entrusts a broker with its declarations for a year; the broker confirms."""
+    return {"trader": ctx.sender, "broker": ctx.rng.choice(ctx.brokers), "scope": "period",
+            "direction": "B", "valid_from": ctx.day.isoformat(),
+            "valid_to": (ctx.day + timedelta(days=YEAR_DAYS)).isoformat(), "goods": "手机及配件"}
+
+
+def paperless_sign(ctx: BodyContext) -> dict[str, Any]:
+    return {"district": DISTRICT, "customs_office": ctx.rng.choice(ctx.customs)}
+
+
+def licence_issue(ctx: BodyContext) -> dict[str, Any]:
+    """An import licence (mofcom's kind) for a registered trader's smartphones."""
+    lines = [{"hs_code": PHONE["hs_code"], "unit": PHONE["unit"],
+              "quantity": str(1000 * ctx.rng.randint(1, 100))} for _ in range(ctx.items or 1)]
+    return {"kind": "import_licence", "holder": ctx.rng.choice(ctx.traders),
+            "number": f"LT-{ctx.rng.randrange(10**8):08d}", "valid_from": ctx.day.isoformat(),
+            "valid_to": (ctx.day + timedelta(days=YEAR_DAYS)).isoformat(), "lines": lines}
+
+
 GENERATORS: dict[str, Callable[[BodyContext], dict[str, Any]]] = {
     "identity.enterprise_register": enterprise_register,
     "identity.card_issue": card_issue,
     "dec.declaration": declaration,
+    "agent.entrust": entrust,
+    "paperless.sign": paperless_sign,
+    "licence.issue": licence_issue,
 }
 
 

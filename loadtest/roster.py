@@ -2,8 +2,10 @@
 
 ``onboard`` registers them through the gateway as the platform admin
 (``identity.enterprise_register`` then ``identity.card_issue``, as
-``eport enterprise register`` / ``eport card issue`` do); ``offline_roster``
-invents them, for servers that verify nothing (the echo baselines).
+``eport enterprise register`` / ``eport card issue`` do), then has every trader
+sign its tri-party payment agreement (``payment.agreement``) with the bank for
+each customs office, which the corpus's tax payments name; ``offline_roster``
+invents all that, for servers that verify nothing (the echo baselines).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import msgspec
 import trio
 
 from core_ext import sm2
+from loadtest.chains import PaymentAgreement
 from loadtest.corpus import Roster
 from loadtest.corpus_store import Card
 from loadtest.http1 import H11Connection
@@ -80,9 +83,19 @@ def _roster(members_: Sequence[Member], certs: Sequence[str], keys: Sequence[byt
     return Roster(cards, by_role, traders, public_keys)
 
 
+def payment_parties(roster: Roster) -> list[tuple[str, str, str]]:
+    """(trader, customs office, bank): every trader pays every office's bills at one bank."""
+    banks = roster.enterprises("bank")
+    return [(trader, office, banks[0]) for trader in roster.enterprises("trader")
+            for office in roster.enterprises("customs")] if banks else []
+
+
 def offline_roster(members_: Sequence[Member], rng: random.Random) -> Roster:
     keys = [sm2.generate_private_key() for _ in members_]
-    return _roster(members_, [f"{rng.getrandbits(63):x}" for _ in members_], keys)
+    roster = _roster(members_, [f"{rng.getrandbits(63):x}" for _ in members_], keys)
+    return replace(roster, payment_agreements={
+        (trader, office): PaymentAgreement(f"{trader}/LT-OFFLINE-PAY-{number}", bank)
+        for number, (trader, office, bank) in enumerate(payment_parties(roster))})
 
 
 async def onboard(url: str, home: Path, members_: Sequence[Member],
@@ -102,7 +115,23 @@ async def onboard(url: str, home: Path, members_: Sequence[Member],
                                  "public_key": sm2.public_key(key).hex(),
                                  "grants": list(m.grants)})
         for m, key in zip(members_, keys, strict=True)])
-    return _roster(members_, [r["ref"]["cert"] for r in receipts], keys)
+    roster = _roster(members_, [r["ref"]["cert"] for r in receipts], keys)
+    return replace(roster, payment_agreements=await agree_payments(url, roster, rng))
+
+
+async def agree_payments(url: str, roster: Roster,
+                         rng: random.Random) -> dict[tuple[str, str], PaymentAgreement]:
+    """Each trader signs its payment agreements with its own (legal) card."""
+    cards = {card.enterprise: card for card in roster.cards}
+    agreements = {}
+    for trader, office, bank in payment_parties(roster):
+        card = cards[trader]
+        sender = Sender(Target(url, 1), trader, bytes.fromhex(card.private_key), card.cert)
+        receipt = await sender.submit("payment.agreement", {
+            "bank": bank, "customs_office": office,
+            "account": f"6222{rng.randrange(10**15):015d}"})
+        agreements[(trader, office)] = PaymentAgreement(receipt["ref"]["agreement"], bank)
+    return agreements
 
 
 def _register_body(member: Member, rng: random.Random) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import trio
 
 from core_ext.fields import check_customs_code, check_uscc
 from loadtest import outcomes
+from loadtest.chains import PaymentAgreement
 from loadtest.corpus import Planner, Roster, Shares
 from loadtest.corpus_store import Card, DocEntry
 from loadtest.engine import Engine, Load
@@ -66,8 +67,9 @@ def _roster() -> Roster:
     """Three cards that stand in for every role the registered mix needs."""
     cards = [Card("PLATFORM00", f"{n:x}", "01" * 32) for n in range(1, 4)]
     roles = {entry.role for entry in available(dict(REGISTRY.items()))}
+    agreement = PaymentAgreement("PLATFORM00/PAY-1", bank="PLATFORM00")
     return Roster(cards, {role: [0, 1, 2] for role in roles}, ["TRADER0001", "TRADER0002"],
-                  ["04" + "ab" * 64])
+                  ["04" + "ab" * 64], {("PLATFORM00", "PLATFORM00"): agreement})
 
 
 def test_plan_pairs_each_replay_and_conflict_with_one_earlier_original() -> None:
