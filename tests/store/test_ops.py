@@ -238,6 +238,21 @@ async def test_entity_reads_and_change_notices(store: Store) -> None:
     assert [(c.state, c.owner, c.version) for c in cards] == [("locked", "E1", 2)]
 
 
+async def test_only_card_and_enterprise_changes_are_announced(store: Store) -> None:
+    """The registry follows cards and enterprises; a declaration's create, transition
+    or settlement must not reach every worker (nor fill its notice buffer)."""
+    k = key()
+    notices = await store.listen_entities()
+    with trio.fail_after(5):
+        assert await notices.receive() == "*"
+        await run_one(store, Create("declaration", k, "declared", "E1", {}))
+        await run_one(store, Transition("declaration", k, ("declared",), "accepted", {}))
+        await run_one(store, Create("enterprise", k, "active", "E1", {}))
+        assert await notices.receive() == f"enterprise:{k}"
+        await run_one(store, Create("card", k, "active", "E1", {}))
+        assert await notices.receive() == f"card:{k}"
+
+
 async def test_unstorable_or_broken_ops_reject_only_their_document(store: Store) -> None:
     k = key()
     nul = Create("note", k, "s", "E1", {"text": "a\x00b"})
