@@ -5,8 +5,10 @@ One LISTEN connection per Store (on the store loop) hears two channels:
 ``eport_entities`` (payload: ``kind:key`` of a changed entity). Subscribers get
 single names. After every (re)connect each subscriber receives ``"*"``: notices
 sent while the connection was down are lost, so "*" means "re-read everything".
-A subscriber that falls ``SUBSCRIBER_BUFFER`` notices behind loses the overflow;
-notices are wake-up hints, the feed table and entity rows are the truth.
+A subscriber that falls ``SUBSCRIBER_BUFFER`` notices behind loses the overflow
+and is owed a "*", sent before anything else once it has room again: notices are
+wake-up hints, the feed table and entity rows are the truth, and a lost card
+notice must not leave a locked card usable.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ async def listen_until_lost(url: str, forward: Forward, timeout: float) -> None:
         while True:
             await asyncio.sleep(KEEPALIVE_S)
             await conn.fetchval("SELECT 1", timeout=min(timeout, LOST_AFTER_S))
+            forward([])  # pays the "*" owed to subscribers that overflowed
     finally:
         conn.terminate()
 
@@ -71,6 +74,7 @@ class Fanout:
 
     def __init__(self) -> None:
         self._subscribers: dict[str, list[trio.MemorySendChannel[str]]] = {FEED: [], ENTITIES: []}
+        self._owed_everything: set[trio.MemorySendChannel[str]] = set()
 
     def subscribe(self, channel: str) -> trio.MemoryReceiveChannel[str]:
         send, receive = trio.open_memory_channel[str](SUBSCRIBER_BUFFER)
@@ -78,6 +82,17 @@ class Fanout:
         return receive
 
     def publish_all(self, notices: list[Notice]) -> None:
+        """Publish ``notices``, after paying every "*" owed that fits now (the
+        listener calls this with no notices after each keepalive, so a "*" is paid
+        within ``KEEPALIVE_S`` of room even if no other notice comes)."""
+        for send in list(self._owed_everything):
+            try:
+                send.send_nowait(EVERYTHING)
+            except trio.WouldBlock:
+                continue
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                pass
+            self._owed_everything.discard(send)
         for channel, payload in notices:
             self.publish(channel, payload)
 
@@ -85,12 +100,15 @@ class Fanout:
         names = payload.split(",") if channel == FEED else [payload]
         alive = []
         for send in self._subscribers.get(channel, []):
+            owed = send in self._owed_everything
             try:
-                for name in names:
+                for name in [EVERYTHING] if owed else names:
                     send.send_nowait(name)
+                self._owed_everything.discard(send)
             except trio.WouldBlock:
-                pass
+                self._owed_everything.add(send)
             except (trio.BrokenResourceError, trio.ClosedResourceError):
+                self._owed_everything.discard(send)
                 continue
             alive.append(send)
         self._subscribers[channel] = alive
@@ -100,3 +118,4 @@ class Fanout:
             for send in senders:
                 send.close()
             senders.clear()
+        self._owed_everything.clear()
