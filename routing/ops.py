@@ -173,6 +173,12 @@ class NextSerial:
     to ``width`` digits (an identifier such as an entry number, which must never
     lose a digit). With ``stamp`` (kind, key) the value is also written into that
     entity's data under ``name``, in the same commit, so the entity carries it.
+
+    The document only claims its value; the store counts the batch's claims after
+    all of its documents' operations, in document order, so a counter is locked
+    for the end of the commit only and a rejected document takes no number. The
+    stamp is therefore not yet in the entity's data for the other operations of
+    the same batch.
     """
 
     counter: str

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 from decimal import Decimal
+from typing import Any
 
+import asyncpg
 import pytest
 import trio
 
 from gateway.store import Outcome, Store, Submission
+from gateway.store.ops_encoding import encode_document, json_array
+from gateway.store.queries import APPLY_OPS
 from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
 
 from .helpers import Sql, enterprise, submission
@@ -219,6 +225,75 @@ async def test_formatted_serial_fails_when_exhausted_or_its_entity_is_missing(
     assert await run_one(store, full) == ("rejected", "RULE_VIOLATION")
     orphan = NextSerial(f"d-{k}", "n", width=3, stamp=("decl", k))
     assert await run_one(store, orphan) == ("rejected", "REFERENCE_UNKNOWN")
+
+
+async def apply_batch(sql: Sql, *docs: tuple[Op, ...]) -> list[dict[str, Any]]:
+    """eport_apply_ops on one batch of documents (each with its ops), committed."""
+    sender = enterprise()
+    payload = json_array([encode_document(submission(sender, f"B-{i}", ops=ops))
+                          for i, ops in enumerate(docs)])
+    results: list[dict[str, Any]] = json.loads(await sql.fetchval(APPLY_OPS, payload))
+    return results
+
+
+async def test_a_batch_numbers_its_documents_in_order_and_a_failed_one_takes_no_number(
+    sql: Sql,
+) -> None:
+    k = key()
+    serial = NextSerial(f"c-{k}", "entry_id", prefix="P", width=3, stamp=("decl", k))
+    unstamped = dataclasses.replace(serial, stamp=None)
+    missing = Require("decl", ("accepted",), key=f"none-{k}")
+    results = await apply_batch(
+        sql, (Create("decl", k, "accepted", "E1"), serial), (unstamped, missing), (unstamped,),
+        (unstamped, unstamped))
+    assert [r["ok"] for r in results] == [True, False, True, True]
+    assert results[1]["code"] == "RULE_VIOLATION"
+    assert [r["values"] for r in results if r["ok"]] == [
+        {"entry_id": "P001"}, {"entry_id": "P002"}, {"entry_id": "P004"}]
+    assert await sql.fetchval("SELECT value FROM counters WHERE counter = $1", f"c-{k}") == 4
+    assert await sql.fetchval(
+        "SELECT data->>'entry_id' FROM entities WHERE kind = 'decl' AND key = $1", k) == "P001"
+
+
+async def test_a_batch_counts_its_own_claims_against_the_width(sql: Sql) -> None:
+    k = key()
+    await sql.execute("INSERT INTO counters (counter, value) VALUES ($1, 998)", f"c-{k}")
+    serial = NextSerial(f"c-{k}", "n", width=3)
+    results = await apply_batch(sql, (serial,), (serial,), (serial,))
+    assert [(r["ok"], r.get("code")) for r in results] == [
+        (True, None), (False, "RULE_VIOLATION"), (False, "RULE_VIOLATION")]
+    assert results[0]["values"] == {"n": "999"}
+    assert await sql.fetchval("SELECT value FROM counters WHERE counter = $1", f"c-{k}") == 999
+
+
+async def test_a_counter_that_another_batch_filled_meanwhile_makes_the_batch_retry(
+    store: Store, sql: Sql
+) -> None:
+    """The claim saw room; by the time the batch locks the counter another commit
+    has used it up: the batch fails as a serialisation failure, the writer retries,
+    and the retry's claim rejects the document instead of overflowing the width."""
+    counter = f"c-{key()}"
+    await sql.execute("INSERT INTO counters (counter, value) VALUES ($1, 998)", counter)
+    outcomes: list[tuple[str, str]] = []
+
+    async def other_batch(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            await conn.execute("SELECT 1 FROM counters WHERE counter = $1 FOR UPDATE", counter)
+            while not await conn.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'counters' AND l.locktype = 'tuple'"):
+                await asyncio.sleep(0.01)
+            await conn.execute("UPDATE counters SET value = 999 WHERE counter = $1", counter)
+
+    async def ours() -> None:
+        outcomes.append(await run_one(store, NextSerial(counter, "n", width=3)))
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sql.run, other_batch)
+            nursery.start_soon(ours)
+    assert outcomes == [("rejected", "RULE_VIOLATION")]
+    assert await sql.fetchval("SELECT value FROM counters WHERE counter = $1", counter) == 999
 
 
 async def test_entity_reads_and_change_notices(store: Store) -> None:
