@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--warmup", type=float, default=0.0, help="seconds left out of stats")
     load.add_argument("--batch-size", type=int, default=100, help="batch driver only")
     load.add_argument("--connections", type=int, default=16)
+    load.add_argument("--streams", type=int, default=1,
+                      help="ws driver only: streams per sending enterprise, used in turn")
     _run_options(load)
     load.set_defaults(command=cmd_run)
 
@@ -139,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 duration_s=args.duration, warmup_s=args.warmup,
                 batch_size=args.batch_size if args.driver == "batch" else 1)
     plan = RunPlan(args.driver, load, args.connections, args.baselines, args.pid,
-                   args.database_url)
+                   args.database_url, max(1, args.streams))
     return _report(run(corpus, args.url, plan, args.out, "run"), args.out)
 
 

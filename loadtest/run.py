@@ -32,6 +32,7 @@ class RunPlan:
     baselines: bool = True
     pids: list[int] = field(default_factory=list)  # server processes; else discovered
     database_url: str | None = None  # reconcile receipts against the documents table
+    streams: int = 1  # ws: streams per sending enterprise
 
 
 @dataclass
@@ -45,7 +46,7 @@ class Measured:
 
 async def measure(name: str, url: str, corpus: Corpus, plan: RunPlan,
                   pids: list[int]) -> Measured:
-    target = Target(url, plan.connections)
+    target = Target(url, plan.connections, streams=plan.streams)
     server, client = Sampler(pids), Sampler([os.getpid()])
     started = datetime.now(UTC)
     origin = trio.current_time()

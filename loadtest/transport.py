@@ -38,6 +38,7 @@ class Target:
     url: str
     connections: int  # connection cap (HTTP/1.1) or connection count (HTTP/2)
     timeout_s: float = 30.0
+    streams: int = 1  # ws: streams per sending enterprise, used in turn
 
     @property
     def host(self) -> str:

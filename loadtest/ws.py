@@ -1,13 +1,16 @@
-"""The WebSocket stream (``/v1/stream``, eport.v1): one connection per sending
-enterprise, authenticated with that enterprise's card (a stream only takes
-documents of its own enterprise), at most ``credit`` submits unanswered, and
-results matched to submits by the client ``seq``.
+"""The WebSocket stream (``/v1/stream``, eport.v1): ``Target.streams`` connections
+per sending enterprise (default one), used in turn, each authenticated with that
+enterprise's card (a stream only takes documents of its own enterprise), at most
+``credit`` submits unanswered, and results matched to submits by the client
+``seq``. A busy enterprise (a customs office acts on a third of the national-day
+mix) needs several: one stream is served by one worker process.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -109,28 +112,32 @@ class WsTransport:
         self._target = target
         self._url = target.url.replace("http", "ws", 1) + "/v1/stream"
         self._cards = cards
-        self._connections: dict[str, StreamConnection] = {}
-        self._opening: dict[str, trio.Lock] = {}
+        # Keyed by (sender, stream number): a sender's streams are used in turn.
+        self._connections: dict[tuple[str, int], StreamConnection] = {}
+        self._opening: dict[tuple[str, int], trio.Lock] = {}
+        self._turns: dict[str, itertools.count[int]] = {}
 
-    async def _connection(self, sender: str) -> StreamConnection:
-        lock = self._opening.setdefault(sender, trio.Lock())
+    async def _connection(self, stream: tuple[str, int]) -> StreamConnection:
+        lock = self._opening.setdefault(stream, trio.Lock())
         async with lock:
-            if sender not in self._connections:
-                self._connections[sender] = await StreamConnection.open(
-                    self._nursery, self._url, self._cards.get(sender))
-            return self._connections[sender]
+            if stream not in self._connections:
+                self._connections[stream] = await StreamConnection.open(
+                    self._nursery, self._url, self._cards.get(stream[0]))
+            return self._connections[stream]
 
     async def submit(self, unit: Unit) -> list[Outcome]:
+        turn = next(self._turns.setdefault(unit.sender, itertools.count()))
+        stream = (unit.sender, turn % self._target.streams)
         try:
             with trio.fail_after(self._target.timeout_s):
-                connection = await self._connection(unit.sender)
+                connection = await self._connection(stream)
                 return [await connection.submit(unit.envelopes[0])]
         except (OSError, StreamRefused, trio_websocket.HandshakeError,
                 trio_websocket.ConnectionClosed, trio.TooSlowError,
                 msgspec.DecodeError) as exc:
             # After a timeout the server may still count the submit against the credit,
             # so the connection is dropped rather than reused.
-            broken = self._connections.pop(unit.sender, None)
+            broken = self._connections.pop(stream, None)
             if broken is not None:
                 self._nursery.start_soon(broken.aclose)
             return [outcomes.failure(exc)]
@@ -138,6 +145,11 @@ class WsTransport:
     @property
     def events(self) -> int:
         return sum(connection.events for connection in self._connections.values())
+
+    @property
+    def streams(self) -> dict[str, int]:
+        """Streams open, by sending enterprise."""
+        return dict(Counter(sender for sender, _ in self._connections))
 
     async def aclose(self) -> None:
         for connection in self._connections.values():

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trio
 
 from loadtest.baselines.launch import echo_server
 from loadtest.cli import main
@@ -24,7 +26,8 @@ from loadtest.engine import Load
 from loadtest.mix import available
 from loadtest.roster import members, offline_roster
 from loadtest.run import RunPlan, run
-from loadtest.transport import DRIVERS, DriverName
+from loadtest.transport import DRIVERS, DriverName, Target, Unit
+from loadtest.ws import open_ws
 from routing.subsystems import REGISTRY
 from tests.databases import scratch_database
 from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
@@ -73,6 +76,24 @@ def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver:
     assert target["reconciliation"]["held_receipts"] > N // 2
     assert target["server"]["pids"] == [gateway.process.pid]
     assert code == 0
+
+
+def test_ws_uses_each_senders_streams_in_turn(gateway: Gateway, tmp_path: Path) -> None:
+    assert main(["corpus", "--n", "12", "--out", str(tmp_path / "corpus"),
+                 "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "2",
+                 "--platform-cards", "1", "--processes", "1"]) == 0
+    corpus = Corpus.load(tmp_path / "corpus")
+    units = [Unit(i, [corpus.envelope(i)], corpus.entry(i).sender) for i in range(len(corpus))]
+    per_sender = Counter(unit.sender for unit in units)
+    assert max(per_sender.values()) > 3  # some sender needs all three streams
+
+    async def submit_all() -> dict[str, int]:
+        async with open_ws(Target(gateway.url, 2, streams=3), corpus.cards_by_enterprise()) as ws:
+            for unit in units:
+                assert (await ws.submit(unit))[0][0] in (200, 201, 422)
+            return ws.streams
+
+    assert trio.run(submit_all) == {sender: min(3, n) for sender, n in per_sender.items()}
 
 
 @pytest.fixture(scope="module")
