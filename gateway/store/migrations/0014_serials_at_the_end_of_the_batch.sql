@@ -171,10 +171,11 @@ BEGIN
             applied := eport_apply_doc_ops(doc, claimed);
             results := results || jsonb_build_array(
                 jsonb_build_object('ok', true, 'values', applied->'values'));
-            claimed := applied->'claimed';
-            SELECT coalesce(claims || jsonb_agg(c || jsonb_build_object('position', position)),
-                            claims)
-            INTO claims FROM jsonb_array_elements(applied->'claims') AS c;
+            IF applied->'claims' <> '[]' THEN
+                claimed := applied->'claimed';
+                SELECT claims || jsonb_agg(c || jsonb_build_object('position', position))
+                INTO claims FROM jsonb_array_elements(applied->'claims') AS c;
+            END IF;
         EXCEPTION
             WHEN SQLSTATE 'EP001' THEN
                 GET STACKED DIAGNOSTICS code = MESSAGE_TEXT, message = PG_EXCEPTION_DETAIL,
