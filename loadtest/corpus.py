@@ -36,7 +36,7 @@ import msgspec
 
 from loadtest.chains import FOLLOW_UPS, PaymentAgreement, Step, start
 from loadtest.corpus_store import Card, CorpusWriter, DocEntry, Expect
-from loadtest.mix import GENERATORS, BodyContext, MixEntry, available, body
+from loadtest.mix import BodyContext, MixEntry, available, body, missing_generators
 from loadtest.signing import SignTask, envelope, sign, signing_pool
 from routing.subsystems import REGISTRY
 from routing.subsystems.dec.parties import CHINA
@@ -95,6 +95,9 @@ class Planner:
         self._roots = [entry for entry in self._entries if entry.type not in FOLLOW_UPS]
         if not self._roots:
             raise ValueError("no root document type of the mix is registered")
+        if missing := missing_generators(self._roots):
+            raise ValueError(f"no body generator for {', '.join(missing)}: add one to "
+                             "loadtest/mix.py GENERATORS, or a thread in loadtest/chains.py")
         self._weights = [entry.weight for entry in self._roots]
         self._registered = {entry.type for entry in self._entries}
         self._customs = roster.enterprises("customs")
@@ -160,9 +163,8 @@ class Planner:
         context = BodyContext(self._rng, sender, self._roster.traders, self._roster.public_keys,
                               self._customs, self._brokers, self._ts.astimezone(CHINA).date(),
                               items)
-        doc_body = body(entry, REGISTRY[entry.type], context)
-        planned = self._planned(index, entry.type, card_no, doc_body,
-                                "new" if entry.type in GENERATORS else "receipt")
+        doc_body = body(entry, context)
+        planned = self._planned(index, entry.type, card_no, doc_body, "new")
         step = start(entry.type, entry.weight, sender, doc_key(sender, planned.entry.id),
                      doc_body, self._rng, self._registered)
         return planned, step

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from loadtest import mix
 from loadtest.chains import FOLLOW_UPS, THREADS
 from loadtest.corpus import Planned, Planner, Roster, Shares, follow_distance
 from loadtest.mix import MIX, available
@@ -54,6 +55,17 @@ def test_every_trader_may_pay_every_customs_office_at_the_bank(roster: Roster) -
     assert pairs and set(roster.payment_agreements) == pairs
     assert all(agreement.bank == bank and agreement.key.startswith(f"{trader}/")
                for (trader, _), agreement in roster.payment_agreements.items())
+
+
+def test_a_root_type_without_a_body_generator_is_refused(
+    roster: Roster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body made from a type's example names documents and parties that do not
+    exist: the corpus refuses the type rather than fill the mix with rejections."""
+    assert Planner(roster, Shares(), seed=1)  # every registered root has one today
+    monkeypatch.delitem(mix.GENERATORS, "licence.issue")
+    with pytest.raises(ValueError, match=r"no body generator for licence\.issue"):
+        Planner(roster, Shares(), seed=1)
 
 
 @dataclass
