@@ -16,6 +16,10 @@
 -- without gaps. A counter that another batch moved past its width after the
 -- check makes the batch fail as a serialisation failure; the writer retries it
 -- and the check then rejects the documents that no longer fit.
+--
+-- eport_apply_ops also gathers the documents' results in an array, converted to
+-- JSON once: appending to a jsonb array copied it whole for every document, 7.5 ms
+-- of a 200-document batch (PL/pgSQL appends to an array in place).
 
 DROP FUNCTION eport_apply_ops(jsonb);
 DROP FUNCTION eport_apply_doc_ops(jsonb);
@@ -103,10 +107,11 @@ BEGIN
     RETURN jsonb_build_object('values', serials, 'claims', claims, 'claimed', claimed);
 END $$;
 
--- claims: every claim of the documents that succeeded, each with its document's
--- position in results; claimed: how many each counter gives.
-CREATE FUNCTION eport_assign_serials(results jsonb, claims jsonb, claimed jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+-- results: the documents' results in order; claims: every claim of the documents
+-- that succeeded, each with its document's position (from 1) in results; claimed:
+-- how many each counter gives.
+CREATE FUNCTION eport_assign_serials(results jsonb[], claims jsonb[], claimed jsonb)
+RETURNS jsonb[] LANGUAGE plpgsql AS $$
 DECLARE
     last_values jsonb := '{}';
     counter_row record;
@@ -126,7 +131,7 @@ BEGIN
     LOOP
         last_values := last_values || jsonb_build_object(counter_row.counter, counter_row.value);
     END LOOP;
-    FOR claim IN SELECT jsonb_array_elements(claims) LOOP
+    FOREACH claim IN ARRAY claims LOOP
         next_value := (last_values->>(claim->>'counter'))::bigint + 1;
         last_values := last_values || jsonb_build_object(claim->>'counter', next_value);
         width := coalesce((claim->>'width')::int, 0);
@@ -139,7 +144,8 @@ BEGIN
         ELSE
             result := to_jsonb(coalesce(claim->>'prefix', '') || lpad(next_value::text, width, '0'));
         END IF;
-        results := jsonb_set(results, ARRAY[claim->>'position', 'values', claim->>'name'], result);
+        results[(claim->>'position')::int] := jsonb_set(
+            results[(claim->>'position')::int], ARRAY['values', claim->>'name'], result);
         IF claim->>'kind' IS NOT NULL THEN
             UPDATE entities e
             SET data = e.data || jsonb_build_object(claim->>'name', result),
@@ -158,10 +164,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     doc jsonb;
     applied jsonb;
-    results jsonb := '[]';
+    results jsonb[] := '{}';
     claimed jsonb := '{}';
-    claims jsonb := '[]';
-    position integer := 0;
+    claims jsonb[] := '{}';
+    position integer := 1;
     code text;
     message text;
     path text;
@@ -169,19 +175,21 @@ BEGIN
     FOR doc IN SELECT jsonb_array_elements(docs) LOOP
         BEGIN
             applied := eport_apply_doc_ops(doc, claimed);
-            results := results || jsonb_build_array(
-                jsonb_build_object('ok', true, 'values', applied->'values'));
+            -- Variables are not rolled back with the block: nothing may fail after
+            -- the claims are counted but the one append that records success.
             IF applied->'claims' <> '[]' THEN
                 claimed := applied->'claimed';
-                SELECT claims || jsonb_agg(c || jsonb_build_object('position', position))
-                INTO claims FROM jsonb_array_elements(applied->'claims') AS c;
+                claims := claims || ARRAY(
+                    SELECT c || jsonb_build_object('position', position)
+                    FROM jsonb_array_elements(applied->'claims') AS c);
             END IF;
+            results := results || jsonb_build_object('ok', true, 'values', applied->'values');
         EXCEPTION
             WHEN SQLSTATE 'EP001' THEN
                 GET STACKED DIAGNOSTICS code = MESSAGE_TEXT, message = PG_EXCEPTION_DETAIL,
                                         path = PG_EXCEPTION_HINT;
-                results := results || jsonb_build_array(jsonb_build_object(
-                    'ok', false, 'code', code, 'message', message, 'path', path));
+                results := results || jsonb_build_object(
+                    'ok', false, 'code', code, 'message', message, 'path', path);
             -- Deadlocks and serialisation failures abort the whole batch so the
             -- writer retries it; anything else (a malformed jsonpath, a numeric
             -- overflow) is this document's fault and must not fail the others.
@@ -189,13 +197,13 @@ BEGIN
                 RAISE;
             WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
-                results := results || jsonb_build_array(jsonb_build_object(
-                    'ok', false, 'code', 'RULE_VIOLATION', 'message', message, 'path', '$'));
+                results := results || jsonb_build_object(
+                    'ok', false, 'code', 'RULE_VIOLATION', 'message', message, 'path', '$');
         END;
         position := position + 1;
     END LOOP;
-    IF claims <> '[]' THEN
+    IF cardinality(claims) > 0 THEN
         results := eport_assign_serials(results, claims, claimed);
     END IF;
-    RETURN results;
+    RETURN to_jsonb(results);
 END $$;
