@@ -94,22 +94,21 @@ class Fanout:
                 pass
             self._owed_everything.discard(send)
         for channel, payload in notices:
-            self.publish(channel, payload)
+            self._publish(channel, payload)
 
-    def publish(self, channel: str, payload: str) -> None:
+    def _publish(self, channel: str, payload: str) -> None:
         names = payload.split(",") if channel == FEED else [payload]
         alive = []
         for send in self._subscribers.get(channel, []):
-            owed = send in self._owed_everything
-            try:
-                for name in [EVERYTHING] if owed else names:
-                    send.send_nowait(name)
-                self._owed_everything.discard(send)
-            except trio.WouldBlock:
-                self._owed_everything.add(send)
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                self._owed_everything.discard(send)
-                continue
+            # Still owed a "*" (it had no room just now): that "*" covers this notice.
+            if send not in self._owed_everything:
+                try:
+                    for name in names:
+                        send.send_nowait(name)
+                except trio.WouldBlock:
+                    self._owed_everything.add(send)
+                except (trio.BrokenResourceError, trio.ClosedResourceError):
+                    continue
             alive.append(send)
         self._subscribers[channel] = alive
 
