@@ -115,7 +115,7 @@ class WsTransport:
         # Keyed by (sender, stream number): a sender's streams are used in turn.
         self._connections: dict[tuple[str, int], StreamConnection] = {}
         self._opening: dict[tuple[str, int], trio.Lock] = {}
-        self._turns: dict[str, itertools.count[int]] = {}
+        self._turns: Counter[str] = Counter()  # submits so far, by sender
 
     async def _connection(self, stream: tuple[str, int]) -> StreamConnection:
         lock = self._opening.setdefault(stream, trio.Lock())
@@ -126,8 +126,8 @@ class WsTransport:
             return self._connections[stream]
 
     async def submit(self, unit: Unit) -> list[Outcome]:
-        turn = next(self._turns.setdefault(unit.sender, itertools.count()))
-        stream = (unit.sender, turn % self._target.streams)
+        stream = (unit.sender, self._turns[unit.sender] % self._target.streams)
+        self._turns[unit.sender] += 1
         try:
             with trio.fail_after(self._target.timeout_s):
                 connection = await self._connection(stream)
