@@ -92,6 +92,10 @@ class GroupCommitter:
         self._waiting: deque[_Pending] = deque()
         self._filling = trio.Lock()
 
+    def queued(self) -> int:
+        """Submissions waiting for a writer to take them into a batch."""
+        return self._receive.statistics().current_buffer_used
+
     async def commit(self, sub: Submission) -> Outcome:
         result = (await self.commit_many([sub]))[0]
         if isinstance(result, Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 import trio
 
 from gateway.config import Config
+from gateway.metrics import COMMIT_BATCH, STORE_QUEUE
 from gateway.store.bridge import LoopThread
 from gateway.store.database import Database, utc_today
 from gateway.store.embedded import EmbeddedServer
 from gateway.store.failures import Transient, is_transient
-from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter
+from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter, Key
 from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
 from gateway.store.notify import ENTITIES, FEED, Fanout, Notice, listen_until_lost
 from routing.errors import Unavailable
@@ -59,18 +60,24 @@ class Store:
         self._db = db
         self._server = server
         self._committer = GroupCommitter(
-            lambda subs, earlier: loop.call(lambda: db.write(subs, earlier)),
+            self._write,
             max_docs=config.batch_max_docs,
             max_wait_s=config.batch_max_wait_ms / 1000,
             timeout_s=config.store_timeout_s,
             max_queued=max(1, config.batch_max_docs) * max(1, config.pool_size) * 4,
         )
+        STORE_QUEUE.set_function(self._committer.queued)
         self._fanout = Fanout()
         self._nursery: trio.Nursery | None = None
         self._listening = False
         self._writers_done = trio.Event()
         self._stopped = trio.Event()
         self._closed = False
+
+    async def _write(self, subs: Sequence[Submission], earlier: Mapping[Key, bytes]
+                     ) -> list[Outcome]:
+        COMMIT_BATCH.observe(len(subs))
+        return await self._loop.call(lambda: self._db.write(subs, earlier))
 
     @classmethod
     async def open(cls, config: Config, sealer: Sealer) -> Store:

@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 
 import gateway.store
+from gateway import metrics
 from gateway.store import Outcome, Store
 from routing.errors import Unavailable
 
@@ -49,6 +50,18 @@ async def test_commit_many_answers_each_submission_in_order(store: Store) -> Non
     assert [kind for kind, _ in kinds] == ["new", "replay", "new"]
     assert kinds[1][1] == 1 and {kinds[0][1], kinds[2][1]} == {2, 3}
     assert isinstance(results[1], Outcome) and results[1].receipt == first.receipt
+
+
+async def test_each_transaction_is_counted_with_its_documents(store: Store) -> None:
+    def sample(name: str) -> float:
+        return metrics.REGISTRY.get_sample_value(name) or 0.0
+
+    count, total = (sample(f"eport_commit_batch_documents_{s}") for s in ("count", "sum"))
+    sender = enterprise()
+    await store.commit_many([submission(sender, f"B-{i}") for i in range(3)])
+    assert sample("eport_commit_batch_documents_count") == count + 1
+    assert sample("eport_commit_batch_documents_sum") == total + 3
+    assert sample("eport_store_queue_depth") == 0
 
 
 async def test_commit_many_on_a_closed_store_answers_unavailable_per_item(
