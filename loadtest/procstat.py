@@ -70,15 +70,21 @@ def cpu_seconds_and_rss(pid: int) -> tuple[float, int] | None:
 
 @dataclass
 class Sampler:
-    """Samples total CPU % (100 = one core) and RSS of some processes every period."""
+    """Samples total CPU % (100 = one core) and RSS of some processes every period.
+
+    ``exclude``: processes (with their children) that are not counted even where
+    they are children of ``pids``, such as a baseline server the client started.
+    """
 
     pids: list[int]
+    exclude: list[int] = field(default_factory=list)
     period_s: float = 0.5
     samples: list[dict[str, float]] = field(default_factory=list)
 
     def total(self) -> tuple[float, int]:
         cpu, rss = 0.0, 0
-        for pid in with_children(self.pids):
+        excluded = set(with_children(self.exclude))
+        for pid in set(with_children(self.pids)) - excluded:
             found = cpu_seconds_and_rss(pid)
             if found:
                 cpu, rss = cpu + found[0], rss + found[1]

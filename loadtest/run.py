@@ -47,7 +47,7 @@ class Measured:
 async def measure(name: str, url: str, corpus: Corpus, plan: RunPlan,
                   pids: list[int]) -> Measured:
     target = Target(url, plan.connections, streams=plan.streams)
-    server, client = Sampler(pids), Sampler([os.getpid()])
+    server, client = Sampler(pids), Sampler([os.getpid()], exclude=pids)
     started = datetime.now(UTC)
     origin = trio.current_time()
     async with trio.open_nursery() as nursery:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import os
 import random
+import subprocess
+import sys
+import time
 from collections import Counter
 
 import msgspec
@@ -143,6 +146,21 @@ def test_proc_sampling_of_this_process() -> None:
     cpu, rss = Sampler([os.getpid()]).total()
     assert cpu >= found[0] and rss > 0
     assert listening_pids(1) == []
+
+
+def test_an_excluded_child_is_not_counted_with_its_parent() -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while (child := cpu_seconds_and_rss(busy.pid)) and child[0] < 0.3:
+            assert time.monotonic() < deadline, "the busy child got no CPU"
+            time.sleep(0.05)
+        with_child, _ = Sampler([os.getpid()]).total()
+        without, _ = Sampler([os.getpid()], exclude=[busy.pid]).total()
+        assert with_child - without > 0.25
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 async def test_listening_pid_discovery() -> None:
