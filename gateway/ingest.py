@@ -81,7 +81,6 @@ class Ingest:
         self._issuer = issuer
         self._clock = clock
         self._limiter = limiter
-        self._busy = 0  # submissions in progress
 
     async def submit(self, envelope: bytes, enterprise: str | None = None) -> Answer:
         (answer,) = await self.submit_many([envelope], enterprise)
@@ -94,15 +93,6 @@ class Ingest:
 
         ``enterprise``: on an authenticated stream, every card must belong to it.
         """
-        self._busy += 1
-        try:
-            return await self._submit_many(envelopes, enterprise)
-        finally:
-            self._busy -= 1
-
-    async def _submit_many(
-        self, envelopes: Sequence[bytes], enterprise: str | None
-    ) -> list[Answer]:
         received_at = self._clock()
         answers: list[Answer | None] = [None] * len(envelopes)
 
@@ -125,8 +115,7 @@ class Ingest:
                 answers[index] = problem_answer(outcome)
             else:
                 admitted.append((index, outcome))
-        reasons = await self._verifier.verify([item for _, item in admitted],
-                                              alone=self._busy == 1)
+        reasons = await self._verifier.verify([item for _, item in admitted])
         firsts: dict[tuple[str, str], tuple[int, Admitted]] = {}
         repeats: list[tuple[int, Admitted, int, Admitted]] = []
         for (index, item), reason in zip(admitted, reasons, strict=True):
