@@ -21,7 +21,9 @@ from loadtest.engine import Engine, Load
 from loadtest.procstat import Sampler, listening_pids
 from loadtest.progress import Progress
 from loadtest.recorder import Recorder
-from loadtest.transport import DriverName, Target, open_transport
+from loadtest.transport import DriverName, PerSender, Target, open_transport
+
+SENDERS_SHOWN = 10  # the busiest senders' streams in a stream run's report
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ async def measure(name: str, url: str, corpus: Corpus, plan: RunPlan,
         async with open_transport(plan.driver, target, corpus.cards_by_enterprise()) as transport:
             engine = Engine(transport, corpus, plan.load, Progress(name, plan.load.count))
             recorder = await engine.run()
+            senders = transport.by_sender() if isinstance(transport, PerSender) else None
         nursery.cancel_scope.cancel()
     finished = datetime.now(UTC)
     abandoned = sum(len(r) for r in engine.abandoned)
@@ -63,6 +66,8 @@ async def measure(name: str, url: str, corpus: Corpus, plan: RunPlan,
                              abandoned)
     summary["server"] = server.summary()
     summary["client"] = client.summary()
+    if senders is not None:
+        summary["senders"] = senders[:SENDERS_SHOWN]
     return Measured(summary, recorder, engine.abandoned, started, finished)
 
 

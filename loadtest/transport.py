@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from loadtest.corpus_store import Card
@@ -31,6 +31,13 @@ class Unit:
 
 class Transport(Protocol):
     async def submit(self, unit: Unit) -> list[Outcome]: ...
+
+
+@runtime_checkable
+class PerSender(Protocol):
+    """A transport whose connections belong to senders (the stream) reports on each."""
+
+    def by_sender(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ per sending enterprise (default one), used in turn, each authenticated with that
 enterprise's card (a stream only takes documents of its own enterprise), at most
 ``credit`` submits unanswered, and results matched to submits by the client
 ``seq``. A busy enterprise (a customs office acts on a third of the national-day
-mix) needs several: one stream is served by one worker process.
+mix) needs several: one stream is served by one worker process. ``by_sender``
+says what each sender's streams carried (submits, results, events) and how long
+its documents waited, so a report shows when one stream is the bottleneck.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class StreamConnection:
         self._seqs = itertools.count(1)
         self._waiting: dict[int, _Waiter] = {}
         self.events = 0
+        self.answered = 0
+        self.waited_s = 0.0  # submit to result, summed over the answered
 
     @classmethod
     async def open(cls, nursery: trio.Nursery, url: str, card: Card | None) -> StreamConnection:
@@ -79,9 +83,12 @@ class StreamConnection:
         async with self._credit:
             seq = next(self._seqs)
             waiter = self._waiting[seq] = _Waiter()
+            sent = trio.current_time()
             await self._ws.send_message(
                 (b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)).decode())
             await waiter.done.wait()
+            self.answered += 1
+            self.waited_s += trio.current_time() - sent
             return waiter.outcome
 
     async def _read(self) -> None:
@@ -143,13 +150,29 @@ class WsTransport:
             return [outcomes.failure(exc)]
 
     @property
-    def events(self) -> int:
-        return sum(connection.events for connection in self._connections.values())
-
-    @property
     def streams(self) -> dict[str, int]:
         """Streams open, by sending enterprise."""
         return dict(Counter(sender for sender, _ in self._connections))
+
+    def by_sender(self) -> list[dict[str, Any]]:
+        """Per sending enterprise, busiest first: its open streams, the documents they
+        answered, the events they received, the share of all frames (submits, results
+        and events) that were theirs, and the mean wait from submit to result."""
+        rows: dict[str, dict[str, Any]] = {}
+        for (sender, _), connection in self._connections.items():
+            row = rows.setdefault(sender, {"sender": sender, "streams": 0, "documents": 0,
+                                           "events": 0, "waited_s": 0.0})
+            row["streams"] += 1
+            row["documents"] += connection.answered
+            row["events"] += connection.events
+            row["waited_s"] += connection.waited_s
+        frames = sum(2 * row["documents"] + row["events"] for row in rows.values()) or 1
+        for row in rows.values():
+            row["frame_share"] = round((2 * row["documents"] + row["events"]) / frames, 4)
+            waited_s = row.pop("waited_s")
+            row["wait_ms_mean"] = round(1000 * waited_s / row["documents"], 1) \
+                if row["documents"] else None
+        return sorted(rows.values(), key=lambda row: -row["frame_share"])
 
     async def aclose(self) -> None:
         for connection in self._connections.values():

@@ -75,6 +75,11 @@ def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver:
     assert target["reconciliation"]["ok"], target["reconciliation"]
     assert target["reconciliation"]["held_receipts"] > N // 2
     assert target["server"]["pids"] == [gateway.process.pid]
+    if driver == "ws":
+        assert sum(row["documents"] for row in target["senders"]) == \
+            target["documents"]["answered"]
+    else:
+        assert "senders" not in target
     assert code == 0
 
 
@@ -87,13 +92,20 @@ def test_ws_uses_each_senders_streams_in_turn(gateway: Gateway, tmp_path: Path) 
     per_sender = Counter(unit.sender for unit in units)
     assert max(per_sender.values()) > 3  # some sender needs all three streams
 
-    async def submit_all() -> dict[str, int]:
+    async def submit_all() -> tuple[dict[str, int], list[dict[str, Any]]]:
         async with open_ws(Target(gateway.url, 2, streams=3), corpus.cards_by_enterprise()) as ws:
             for unit in units:
                 assert (await ws.submit(unit))[0][0] in (200, 201, 422)
-            return ws.streams
+            return ws.streams, ws.by_sender()
 
-    assert trio.run(submit_all) == {sender: min(3, n) for sender, n in per_sender.items()}
+    streams, by_sender = trio.run(submit_all)
+    assert streams == {sender: min(3, n) for sender, n in per_sender.items()}
+    assert {row["sender"]: (row["streams"], row["documents"]) for row in by_sender} == {
+        sender: (min(3, n), n) for sender, n in per_sender.items()}
+    shares = [row["frame_share"] for row in by_sender]
+    assert shares == sorted(shares, reverse=True)
+    assert sum(shares) == pytest.approx(1, abs=0.001)
+    assert all(row["wait_ms_mean"] > 0 for row in by_sender)
 
 
 @pytest.fixture(scope="module")
