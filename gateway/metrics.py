@@ -29,6 +29,14 @@ COMMIT_BATCH = Histogram(
     "eport_commit_batch_documents", "Documents per store transaction",
     registry=REGISTRY, buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
 )
+COMMIT_STAGE_SECONDS = Histogram(
+    "eport_commit_stage_seconds",
+    "Wall time of each step of a store transaction: claim (keys, earlier receipts),"
+    " operations (entity and ledger operations, serials included), sequences,"
+    " sealing (receipts and events signed), rows (documents and feed written), commit",
+    ["stage"], registry=REGISTRY,
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 STORE_QUEUE = Gauge(
     "eport_store_queue_depth", "Documents waiting for the group-commit writer", registry=REGISTRY,
 )
@@ -53,6 +61,12 @@ def problems(code: str) -> Counter:
 def request_seconds(route: str) -> Histogram:
     """The ``eport_request_seconds`` child of one route."""
     return REQUEST_SECONDS.labels(route)
+
+
+@lru_cache(maxsize=8)
+def commit_stage_seconds(stage: str) -> Histogram:
+    """The ``eport_commit_stage_seconds`` child of one step of a transaction."""
+    return COMMIT_STAGE_SECONDS.labels(stage)
 
 
 def exposition() -> bytes:

@@ -11,12 +11,16 @@ Runs on the store loop with one connection. In order:
      they do not make concurrent batches' ops wait for each other)
   4. call the sealer for each new document (signs its receipt and events)
   5. write documents and feed rows (one INSERT for a small batch, else COPY); COMMIT
+Each step's wall time goes to ``eport_commit_stage_seconds``: the seq and counter
+rows a batch locks stay locked from step 3 to COMMIT, so the later steps' times
+are how long a hot enterprise or counter is held.
 Within a batch the first submission of a key wins; the later ones are answered
 like a resubmission (same bytes: replay, other bytes: conflict).
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from typing import Any
 
 import asyncpg
 
+from gateway.metrics import commit_stage_seconds
 from gateway.store import queries
 from gateway.store.failures import CommitUnknown
 from gateway.store.model import OpsResult, Outcome, Sealed, Sealer, Submission
@@ -87,6 +92,7 @@ async def _transact(
     enterprises that were sent events (receipts reach their senders in the answer)."""
     sealed: dict[Key, bytes] = {}
     body_done = False
+    stages = _Stages()
     try:
         async with conn.transaction():
             # Seq rows stay locked to COMMIT. With ops to run, seqs come after them, so
@@ -97,14 +103,20 @@ async def _transact(
             stored = await fetch_stored(conn, [key for key in firsts if key not in new_keys])
             new_items = [(key, sub) for key, sub in firsts.items() if key in new_keys]
             new = [sub for _, sub in new_items]
+            stages.done("claim")
             results = await _apply_ops(conn, new)
+            stages.done("operations")
             if ops_first:
                 next_seq = await _allocate_seqs(conn, new)
+                stages.done("sequences")
             seqs = _seqs(new, next_seq)
             seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
             sealed = {key: seal.receipt for (key, _), seal in zip(new_items, seals, strict=True)}
+            stages.done("sealing")
             await _write_rows(conn, new, seqs, seals)
+            stages.done("rows")
             body_done = True
+        stages.done("commit")
     except Exception as exc:
         if body_done:
             raise CommitUnknown(sealed) from exc
@@ -112,6 +124,18 @@ async def _transact(
     for (key, sub), seq, seal in zip(new_items, seqs, seals, strict=True):
         stored[key] = Stored(sub.doc_sm3, seal.receipt, seal.status, seal.code, seq[sub.sender])
     return stored, new_keys, {enterprise for sub in new for enterprise in sub.notify}
+
+
+class _Stages:
+    """Times the steps of one transaction, each from the end of the one before."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+
+    def done(self, stage: str) -> None:
+        now = time.perf_counter()
+        commit_stage_seconds(stage).observe(now - self._last)
+        self._last = now
 
 
 def _outcome(sub: Submission, stored: Stored, earlier: Mapping[Key, bytes]) -> Outcome:

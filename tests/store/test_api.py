@@ -9,6 +9,7 @@ import gateway.store
 from gateway import metrics
 from gateway.store import Outcome, Store
 from routing.errors import Unavailable
+from routing.ops import Create
 
 from .helpers import enterprise, sealer, store_config, submission
 
@@ -62,6 +63,26 @@ async def test_each_transaction_is_counted_with_its_documents(store: Store) -> N
     assert sample("eport_commit_batch_documents_count") == count + 1
     assert sample("eport_commit_batch_documents_sum") == total + 3
     assert sample("eport_store_queue_depth") == 0
+
+
+STAGES = ("claim", "operations", "sequences", "sealing", "rows", "commit")
+
+
+async def test_each_step_of_a_transaction_is_timed(store: Store) -> None:
+    def counts() -> dict[str, float]:
+        return {stage: metrics.REGISTRY.get_sample_value(
+            "eport_commit_stage_seconds_count", {"stage": stage}) or 0.0 for stage in STAGES}
+
+    before = counts()
+    sender = enterprise()
+    await store.commit(submission(sender, "T-1"))
+    plain = counts()
+    # A batch with operations to run allocates its seqs after them: one step more.
+    await store.commit(submission(sender, "T-2", ops=(Create("t", sender, "open", sender),)))
+    after = counts()
+    assert {s: plain[s] - before[s] for s in STAGES} == {**dict.fromkeys(STAGES, 1),
+                                                          "sequences": 0}
+    assert {s: after[s] - plain[s] for s in STAGES} == dict.fromkeys(STAGES, 1)
 
 
 async def test_commit_many_on_a_closed_store_answers_unavailable_per_item(
