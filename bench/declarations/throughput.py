@@ -74,8 +74,10 @@ def post_all(url: str, envelopes: list[bytes], batch: int, threads: int) -> floa
     def post(chunk: list[bytes]) -> None:
         with Client(url, timeout=120) as client:
             results = client.submit_batch(chunk).json()["results"]
-        if any(result["status"] != 201 for result in results):
-            raise SystemExit(f"a document was refused: {results[0]}")
+        refused = [result for result in results if result["status"] != 201]
+        if refused:
+            raise SystemExit(f"{len(refused)} of {len(results)} documents were refused,"
+                             f" the first: {refused[0]}")
 
     start = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
