@@ -28,6 +28,7 @@ class Config:
     pool_size: int = 4
     batch_max_docs: int = 512
     batch_max_wait_ms: float = 2.0
+    batch_max_per_line: int = 8  # documents moving one ledger line per batch; 0: no cap
     partition_days_ahead: int = 7
     retention_days: int = 0
     store_timeout_s: float = 5.0

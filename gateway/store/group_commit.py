@@ -6,6 +6,12 @@ and whatever arrives within ``max_wait`` of the first, up to ``max_docs``, and
 sends the batch to the store thread as one job (one transaction). Several
 writers run at once, one filling a batch while the others commit.
 
+A batch takes at most ``max_per_line`` documents that move one ledger line (a
+licence line written off by many declarations): each of them updates that row
+again inside one transaction, which grows slower with every version, and the row
+stays locked to COMMIT, so the other writers' batches on that line wait for all
+of them. The document that would go over the cap starts the next batch.
+
 Failures: a batch that failed transiently is retried with backoff until its
 earliest caller's deadline; a batch whose COMMIT was lost is retried with the
 receipts it had sealed, which lets the retry recognise its own commit instead
@@ -20,8 +26,8 @@ they expire in arrival order, so the reaper only ever looks at the oldest.
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import trio
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 WriteBatch = Callable[[Sequence[Submission], Mapping[Key, bytes]], Awaitable[list[Outcome]]]
+Lines = Callable[[Submission], Iterable[Hashable]]  # the ledger lines a submission moves
 
 RETRY_AFTER_S = 1.0
 REAP_INTERVAL_S = 0.05
@@ -74,6 +81,26 @@ class _Pending:
             trio.lowlevel.reschedule(caller.task)
 
 
+class _Batch:
+    """Submissions taken into one batch, and how many of them move each ledger line."""
+
+    def __init__(self, lines: Lines, max_per_line: int) -> None:
+        self.items: list[_Pending] = []
+        self._lines = lines
+        self._max_per_line = max_per_line
+        self._per_line: Counter[Hashable] = Counter()
+
+    def add(self, pending: _Pending) -> _Pending | None:
+        """Take ``pending``; or return it, when it would take a line over the cap
+        (never the batch's first: every batch takes at least one submission)."""
+        lines = set(self._lines(pending.sub)) if self._max_per_line else set()
+        if self.items and any(self._per_line[line] >= self._max_per_line for line in lines):
+            return pending
+        self._per_line.update(lines)
+        self.items.append(pending)
+        return None
+
+
 class GroupCommitter:
     def __init__(
         self,
@@ -83,9 +110,14 @@ class GroupCommitter:
         max_wait_s: float,
         timeout_s: float,
         max_queued: int,
+        lines: Lines = lambda sub: (),
+        max_per_line: int = 0,  # 0: no cap
     ) -> None:
         self._write = write
         self._max_docs = max(1, max_docs)
+        self._lines = lines
+        self._max_per_line = max_per_line
+        self._carried: _Pending | None = None  # went over a line's cap: starts the next batch
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._send, self._receive = trio.open_memory_channel[_Pending](max_queued)
@@ -158,20 +190,22 @@ class GroupCommitter:
         # One writer fills a batch at a time, so submissions queue for it rather than
         # being handed one each to idle writers (which made batches of one or two).
         async with self._filling:
-            batch = [await self._receive.receive()]
+            first, self._carried = self._carried, None
+            batch = _Batch(self._lines, self._max_per_line)
+            batch.add(first if first is not None else await self._receive.receive())
             with trio.move_on_after(self._max_wait_s):
-                while len(batch) < self._max_docs:
+                while len(batch.items) < self._max_docs and self._carried is None:
                     try:
-                        batch.append(await self._receive_soon())
+                        self._carried = batch.add(await self._receive_soon())
                     except trio.EndOfChannel:
                         break
             # The wait may have ended while a burst of callers ran: take what they queued.
-            while len(batch) < self._max_docs:
+            while len(batch.items) < self._max_docs and self._carried is None:
                 try:
-                    batch.append(self._receive.receive_nowait())
+                    self._carried = batch.add(self._receive.receive_nowait())
                 except (trio.WouldBlock, trio.EndOfChannel):
                     break
-        return batch
+        return batch.items
 
     async def _receive_soon(self) -> _Pending:
         # Draining what is queued without a checkpoint per item keeps a full

@@ -31,6 +31,7 @@ from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter, Key
 from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
 from gateway.store.notify import ENTITIES, FEED, Fanout, Notice, listen_until_lost
 from routing.errors import Unavailable
+from routing.ops import Credit, Debit
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class Store:
             max_wait_s=config.batch_max_wait_ms / 1000,
             timeout_s=config.store_timeout_s,
             max_queued=max(1, config.batch_max_docs) * max(1, config.pool_size) * 4,
+            lines=_ledger_lines,
+            max_per_line=config.batch_max_per_line,
         )
         STORE_QUEUE.set_function(self._committer.queued)
         self._fanout = Fanout()
@@ -300,6 +303,13 @@ class Store:
                 backoff = LISTEN_RETRY_S  # it had been up: this is a new outage
             await trio.sleep(backoff)
             backoff = min(backoff * 2, LISTEN_BACKOFF_S)
+
+
+def _ledger_lines(sub: Submission) -> list[tuple[str, str]]:
+    """The ledger lines an accepted submission's Debits and Credits move."""
+    if sub.status != "accepted":
+        return []
+    return [(op.ledger, op.key) for op in sub.ops if isinstance(op, Debit | Credit)]
 
 
 def _storable(*texts: str) -> bool:

@@ -65,6 +65,25 @@ async def test_concurrent_callers_share_batches() -> None:
     assert [len(b) for b in db.batches] == [64, 36]
 
 
+async def test_a_batch_moves_one_ledger_line_at_most_max_per_line_times() -> None:
+    # Documents 0-9 move line "L" (0, 3, 6, 9 also "M"); the others move nothing.
+    def lines(sub: Submission) -> list[str]:
+        i = int(sub.doc_id.removeprefix("D-"))
+        return (["L"] if i < 10 else []) + (["M"] if i < 10 and i % 3 == 0 else [])
+
+    db = FakeDatabase()
+    committer = GroupCommitter(db.write, max_docs=64, max_wait_s=0.01, timeout_s=2.0,
+                               max_queued=1000, lines=lines, max_per_line=4)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(committer.run_writer)
+        results = await committer.commit_many([submission("E", f"D-{i}") for i in range(14)])
+        committer.close()
+    assert all(isinstance(r, Outcome) for r in results)
+    # The document over the cap starts the next batch; the cap-free ones wait their turn.
+    assert db.batches == [[f"D-{i}" for i in range(4)], [f"D-{i}" for i in range(4, 8)],
+                          [f"D-{i}" for i in range(8, 14)]]
+
+
 async def test_lost_commit_is_retried_with_the_receipts_it_sealed() -> None:
     db = FakeDatabase([CommitUnknown({("E", "D-0"): b"sealed"})])
     results, _ = await run_committer(db, 1)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import trio
 
+from gateway import metrics
 from gateway.store import Outcome, Store
 from gateway.store.ops_encoding import encode_document, json_array
 from routing.ops import Create, Credit, Debit, Op, Open
 
-from .helpers import Sql, enterprise, submission
+from .helpers import Sql, enterprise, sealer, store_config, submission
 
 
 async def apply(sql: Sql, sender: str, doc_id: str, *ops: Op) -> dict[str, Any]:
@@ -162,3 +164,28 @@ async def test_line_names_compare_byte_by_byte(store: Store, sql: Sql) -> None:
         "SELECT table_name, column_name, collation_name FROM information_schema.columns"
         " WHERE table_name IN ('ledgers', 'ledger_history') AND column_name IN ('ledger', 'key')")
     assert len(rows) == 4 and {row["collation_name"] for row in rows} == {"C"}
+
+
+async def test_a_batch_takes_batch_max_per_line_documents_moving_one_line(
+    tmp_path: Path, database_url: str, sql: Sql
+) -> None:
+    ledger, sender = await opened(sql, a="100", b="100")
+    config = store_config(tmp_path, database_url, batch_max_per_line=2)
+    store = await Store.open(config, sealer)
+    try:
+        def transactions() -> float:
+            return metrics.REGISTRY.get_sample_value("eport_commit_batch_documents_count") or 0
+
+        before = transactions()
+        # Five debits of line a, one of them also moving b, and two documents moving nothing.
+        subs = [submission(sender, f"W-{i}", ops=(Debit(ledger, "a", Decimal(1)),))
+                for i in range(4)]
+        subs.insert(2, submission(sender, "W-ab", ops=(Debit(ledger, "a", Decimal(1)),
+                                                       Debit(ledger, "b", Decimal(1)))))
+        subs += [submission(sender, f"P-{i}") for i in range(2)]
+        results = await store.commit_many(subs)
+        assert all(isinstance(r, Outcome) and r.status == "accepted" for r in results)
+        assert transactions() - before == 3  # a: 2 + 2 + 1 (with the two plain ones)
+        assert await balances(sql, ledger) == {"a": Decimal(95), "b": Decimal(99)}
+    finally:
+        await store.aclose()
