@@ -87,8 +87,9 @@ class StreamConnection:
             await self._ws.send_message(
                 (b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)).decode())
             await waiter.done.wait()
-            self.answered += 1
-            self.waited_s += trio.current_time() - sent
+            if waiter.outcome[0]:  # 0: the connection failed, nothing was answered
+                self.answered += 1
+                self.waited_s += trio.current_time() - sent
             return waiter.outcome
 
     async def _read(self) -> None:
