@@ -150,11 +150,6 @@ class WsTransport:
                 self._nursery.start_soon(broken.aclose)
             return [outcomes.failure(exc)]
 
-    @property
-    def streams(self) -> dict[str, int]:
-        """Streams open, by sending enterprise."""
-        return dict(Counter(sender for sender, _ in self._connections))
-
     def by_sender(self) -> list[dict[str, Any]]:
         """Per sending enterprise, busiest first: its open streams, the documents they
         answered, the events they received, the share of all frames (submits, results
