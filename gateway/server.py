@@ -3,7 +3,7 @@
 With one worker everything runs in this process: the store starts the
 embedded PostgreSQL itself when no ``EPORT_DATABASE_URL`` is set. With more,
 this parent process starts the embedded server and hands its URL to the
-worker processes (gateway/workers.py: each listens on a socket of its own), so they
+worker processes (gateway/workers.py: they share one listening socket), so they
 share one server; each worker builds its own app, and migrations, being
 advisory-locked, run safely from all of them.
 """
@@ -15,12 +15,9 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
-from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as serve_trio
 
 from core_ext import sm2, sm3
 from gateway import workers
@@ -93,9 +90,7 @@ def serve(config: Config) -> int:
     Platform.load(config.home)
     settings = hypercorn_config(config)
     if config.workers <= 1:
-        app: Any = create_app(config)
-        trio.run(partial(serve_trio, app, settings, mode="asgi",
-                         shutdown_trigger=until_signalled))
+        workers.run_one(create_app(config), settings, until_signalled)
         return 0
     with shared_database(config) as ready:
         os.environ["EPORT_DATABASE_URL"] = str(ready.database_url)

@@ -1,15 +1,14 @@
-"""Worker processes for ``eport serve --workers N``, each listening on a socket of its own.
+"""Serving the application: one process, or worker processes sharing one socket.
 
-hypercorn's runner binds one socket in the parent and shares it with every worker:
-a new connection goes to whichever worker's accept runs first, so a few long-lived
-connections (partner systems, a load generator) can all land on one worker while the
-others idle (seen: the 4 connections of a batch load run, all on one of two
-workers). Here each worker binds its own listening socket to the address with
-``SO_REUSEPORT``, and the kernel spreads connections over them by a hash of each
-connection's addresses. The parent first binds the address without ``SO_REUSEPORT``
-(a port in use, even by another ``eport serve``, fails at once; port 0 becomes a
-port), then holds a bound socket that does not listen, which keeps the address for
-the workers.
+Each process serves with hypercorn's connection handling (``TCPServer``) behind a
+listener that takes connections by least open connections (``gateway.accept``): with
+``eport serve --workers N`` the parent binds and listens, then starts the workers.
+hypercorn's own runner shares a socket too, but a new connection goes to whichever
+worker's accept runs first, so a few long-lived connections (partner systems, a load
+generator) can all land on one worker while the others idle.
+
+``TCPServer``, ``Lifespan`` and ``WorkerContext`` are hypercorn's own classes, not its
+public API: pyproject.toml pins the minor version they were read from.
 
 As hypercorn's runner does: a worker that exits cleanly is started again, one that
 fails stops them all, and SIGINT or SIGTERM stops them all.
@@ -19,15 +18,28 @@ from __future__ import annotations
 
 import signal
 import socket
+from collections.abc import Awaitable, Callable
+from functools import partial
 from multiprocessing import get_context
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any
 
+import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.config import Sockets
-from hypercorn.trio.run import trio_worker
+from hypercorn.trio.lifespan import Lifespan
+from hypercorn.trio.tcp_server import TCPServer
+from hypercorn.trio.worker_context import WorkerContext
+from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
+from hypercorn.utils import (
+    check_multiprocess_shutdown_event,
+    load_application,
+    repr_socket_addr,
+    wrap_app,
+)
+
+from gateway.accept import ConnectionTable, LeastConnectionsListener
 
 
 def address_of(bind: str) -> tuple[socket.AddressFamily, str, int]:
@@ -40,40 +52,99 @@ def address_of(bind: str) -> tuple[socket.AddressFamily, str, int]:
     return socket.AF_INET, host, int(port)
 
 
-def reuse_port_socket(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
+def listening_socket(bind: str, backlog: int) -> socket.socket:
+    """A socket listening on ``bind``; a port in use (even by another ``eport serve``)
+    fails here, and port 0 becomes a free port."""
+    family, host, port = address_of(bind)
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.bind((host, port))
+    listening.listen(backlog)
+    return listening
 
 
-def _worker(settings: HypercornConfig, shutdown_event: Event,
-            family: socket.AddressFamily, host: str, port: int) -> None:
-    listening = reuse_port_socket(family, host, port)
-    listening.set_inheritable(False)
-    trio_worker(settings, Sockets([], [listening], []), shutdown_event)
+class _Connection(TCPServer):
+    """hypercorn's connection, closed once the peer has closed and nothing is in flight.
+
+    hypercorn keeps waiting out the keep-alive timeout after the peer's FIN when the
+    last request had a body that the application read: the socket stayed in
+    CLOSE_WAIT for ``keep_alive_s`` (75 s) after every such client closed, a file
+    descriptor and a task each.
+    """
+
+    async def _read_data(self) -> None:
+        await super()._read_data()
+        # Nothing more can arrive: a request in flight still gets its answer (its end
+        # closes the connection), an idle connection closes now.
+        await self.idle_task.stop()
+
+
+async def serve(app: AppWrapper, config: HypercornConfig, listening: socket.socket,
+                table: ConnectionTable, slot: int,
+                shutdown_trigger: Callable[[], Awaitable[None]]) -> None:
+    """hypercorn's ``worker_serve`` for one plain-HTTP socket, accepting by least
+    connections once the application has started, until ``shutdown_trigger`` returns."""
+    lifespan_state: LifespanState = {}
+    lifespan = Lifespan(app, config, lifespan_state)
+    context = WorkerContext(None)
+    state = ConnectionState(lifespan_state.copy())
+    async with trio.open_nursery() as lifespan_nursery:
+        await lifespan_nursery.start(lifespan.handle_lifespan)
+        await lifespan.wait_for_startup()
+        listener = LeastConnectionsListener(listening, table, slot)
+
+        async def connection(stream: trio.SocketStream) -> None:
+            try:
+                # hypercorn annotates the stream as TLS; it serves a plain one as well.
+                await _Connection(app, config, context, state, stream)  # type: ignore[arg-type]
+            finally:
+                listener.closed()
+
+        bind = repr_socket_addr(listening.family, listening.getsockname())
+        await config.log.info(f"Running on http://{bind} (CTRL + C to quit)")
+        async with trio.open_nursery() as server_nursery:
+            try:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(partial(trio.serve_listeners, connection, [listener],
+                                               handler_nursery=server_nursery))
+                    await shutdown_trigger()
+                    nursery.cancel_scope.cancel()
+            finally:
+                await context.terminated.set()
+                server_nursery.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
+        await lifespan.wait_for_shutdown()
+        lifespan_nursery.cancel_scope.cancel()
+
+
+def run_one(app: Any, settings: HypercornConfig,
+            shutdown_trigger: Callable[[], Awaitable[None]]) -> None:
+    """Serve the ASGI ``app`` in this process until ``shutdown_trigger`` returns."""
+    with listening_socket(settings.bind[0], settings.backlog) as listening:
+        table = ConnectionTable(get_context("spawn"), 1)
+        wrapped = wrap_app(app, settings.wsgi_max_body_size, "asgi")
+        trio.run(serve, wrapped, settings, listening, table, 0, shutdown_trigger)
+
+
+def _worker(settings: HypercornConfig, shutdown_event: Event, listening: socket.socket,
+            table: ConnectionTable, slot: int) -> None:
+    app = load_application(settings.application_path, settings.wsgi_max_body_size)
+    trio.run(serve, app, settings, listening, table, slot,
+             partial(check_multiprocess_shutdown_event, shutdown_event, trio.sleep))
 
 
 def run(settings: HypercornConfig, workers: int) -> int:
     """Serve with ``workers`` processes until a signal or a failing worker; the exit code."""
-    family, host, port = address_of(settings.bind[0])
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # Without SO_REUSEPORT, so that a second server on this address fails here
-        # instead of sharing its connections.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
-        port = probe.getsockname()[1]
-    claim = reuse_port_socket(family, host, port)
+    listening = listening_socket(settings.bind[0], settings.backlog)
     context = get_context("spawn")
+    table = ConnectionTable(context, workers)
     shutdown_event = context.Event()
-    processes: list[BaseProcess] = []
+    processes: dict[int, BaseProcess] = {}
 
-    def start() -> None:
+    def start(slot: int) -> None:
         process = context.Process(target=_worker,
-                                  args=(settings, shutdown_event, family, host, port))
+                                  args=(settings, shutdown_event, listening, table, slot))
         process.start()
-        processes.append(process)
+        processes[slot] = process
 
     def stop(*_: Any) -> None:
         shutdown_event.set()
@@ -81,24 +152,25 @@ def run(settings: HypercornConfig, workers: int) -> int:
     # Workers inherit SIGINT ignored: the parent alone decides when they stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        for _ in range(workers):
-            start()
+        for slot in range(workers):
+            start(slot)
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         exitcode = 0
         while processes:
-            wait([process.sentinel for process in processes])
-            for process in [p for p in processes if not p.is_alive()]:
+            wait([process.sentinel for process in processes.values()])
+            for slot, process in [(s, p) for s, p in processes.items() if not p.is_alive()]:
                 process.join()
-                processes.remove(process)
+                table.leave(slot)
+                del processes[slot]
                 if process.exitcode:
                     exitcode = exitcode or process.exitcode
                     shutdown_event.set()
                 elif not shutdown_event.is_set():
-                    start()
+                    start(slot)
         return exitcode
     finally:
-        for process in processes:
+        for process in processes.values():
             process.terminate()
             process.join()
-        claim.close()
+        listening.close()

@@ -115,17 +115,19 @@ def start_gateway(tmp: Path, database_url: str | None, *, workers: int = 1,
         process = subprocess.Popen(command, env=environment, stdout=out,
                                    stderr=subprocess.STDOUT)
     gateway = Gateway(f"http://127.0.0.1:{port}", home, database_url or "", process, log)
-    wait_ready(gateway)
+    wait_ready(gateway, workers)
     return gateway
 
 
-def wait_ready(gateway: Gateway, timeout: float = 60.0) -> None:
+def wait_ready(gateway: Gateway, workers: int = 1, timeout: float = 60.0) -> None:
+    """Until ``/readyz`` answers 200 and every worker has logged that it serves."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if gateway.process.poll() is not None:
             raise RuntimeError(f"gateway exited: {gateway.log.read_text()[-3000:]}")
         try:
-            if httpx.get(gateway.url + "/readyz", timeout=1.0).status_code == 200:
+            if (httpx.get(gateway.url + "/readyz", timeout=1.0).status_code == 200
+                    and gateway.log.read_text().count("Running on http://") >= workers):
                 return
         except httpx.HTTPError:
             pass

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import trio
 from pgserver import get_server
@@ -163,3 +166,30 @@ async def stored_keys(url: str, keys: list[tuple[str, str]]) -> int:
     return await rows(url, "SELECT count(*) FROM documents d JOIN unnest($1::text[], $2::text[])"
                            " AS k(sender, doc_id) USING (sender, doc_id)",
                       [s for s, _ in keys], [i for _, i in keys])
+
+
+def closing_waits(gateway: Gateway, port: int) -> int:
+    """Connections on ``port`` whose peer has closed and the gateway has not (CLOSE_WAIT)."""
+    process = psutil.Process(gateway.process.pid)
+    return sum(1 for p in (process, *process.children())
+               for c in p.net_connections("tcp")
+               if c.laddr and c.laddr.port == port and c.status == psutil.CONN_CLOSE_WAIT)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
+        gateway: Gateway, twin_gateway: Gateway, workers: int) -> None:
+    # hypercorn alone held each one open for the keep-alive timeout (75 s).
+    serving = gateway if workers == 1 else twin_gateway
+    port = int(serving.url.rsplit(":", 1)[1])
+    body = b'{"not": "an envelope"}'
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: gateway\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
+            assert conn.recv(4096).startswith(b"HTTP/1.1 400")
+    deadline = time.monotonic() + 5
+    while closing_waits(serving, port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert closing_waits(serving, port) == 0
