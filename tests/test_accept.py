@@ -34,8 +34,22 @@ def connect(server: socket.socket, clients: list[socket.socket], n: int) -> None
         clients.append(socket.create_connection(server.getsockname()))
 
 
-async def accept_n(listener: LeastConnectionsListener, n: int) -> list[trio.SocketStream]:
-    return [await listener.accept() for _ in range(n)]
+async def take(listeners: list[LeastConnectionsListener], n: int) -> list[int]:
+    """Run every listener's accept loop at once until ``n`` connections are taken; how
+    many each took."""
+    taken = [0] * len(listeners)
+
+    async def accepting(i: int, listener: LeastConnectionsListener) -> None:
+        while True:
+            await listener.accept()
+            taken[i] += 1
+            if sum(taken) == n:
+                nursery.cancel_scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        for i, listener in enumerate(listeners):
+            nursery.start_soon(accepting, i, listener)
+    return taken
 
 
 async def test_a_burst_of_connections_splits_evenly_between_two_workers() -> None:
@@ -44,19 +58,7 @@ async def test_a_burst_of_connections_splits_evenly_between_two_workers() -> Non
         first = LeastConnectionsListener(server.dup(), table, 0)
         second = LeastConnectionsListener(server.dup(), table, 1)
         connect(server, clients, 10)
-        taken: dict[int, int] = {0: 0, 1: 0}
-
-        async def take(slot: int, listener: LeastConnectionsListener) -> None:
-            while True:
-                await listener.accept()
-                taken[slot] += 1
-                if sum(taken.values()) == 10:
-                    nursery.cancel_scope.cancel()
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(take, 0, first)
-            nursery.start_soon(take, 1, second)
-        assert taken == {0: 5, 1: 5}
+        assert await take([first, second], 10) == [5, 5]
         assert table.open_connections() == [5, 5]
         await first.aclose()
         await second.aclose()
@@ -93,20 +95,18 @@ async def test_the_next_connection_goes_to_the_worker_with_fewer_open(
     with listening() as (server, clients):
         early = LeastConnectionsListener(server.dup(), table, 0)
         connect(server, clients, 2)
-        await accept_n(early, 2)  # alone in the table: nothing to wait for
+        assert await take([early], 2) == [2]  # alone in the table
         late = LeastConnectionsListener(server.dup(), table, 1)
         assert table.open_connections() == [2, 0]
         connect(server, clients, 2)
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(accept_n, late, 2)
-        assert table.open_connections() == [2, 2]
+        assert await take([early, late], 2) == [0, 2]
         early.closed()
         early.closed()
         assert table.open_connections() == [0, 2]
         connect(server, clients, 1)
         before = trio.current_time()
-        await early.accept()
-        assert trio.current_time() == before
+        assert await take([early, late], 1) == [1, 0]
+        assert trio.current_time() == before  # the one with fewer takes it at once
         assert table.open_connections() == [1, 2]
         await early.aclose()
         await late.aclose()
