@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from core_ext import fields
 from core_ext.pki import KeyPair, public_key_to_hex
@@ -97,6 +98,16 @@ def batch(gateway: Gateway, envelopes: list[bytes]) -> list[dict[str, Any]]:
     assert reply.status == 200, reply.body
     results: list[dict[str, Any]] = reply.json()["results"]
     return results
+
+
+def connections_held(gateway: Gateway) -> list[list[str]]:
+    """The status of every connection on the gateway's port that each of its processes
+    holds (the parent first, then its children), listening sockets left out."""
+    port = int(gateway.url.rsplit(":", 1)[1])
+    process = psutil.Process(gateway.process.pid)
+    return [[c.status for c in p.net_connections("tcp")
+             if c.laddr and c.laddr.port == port and c.status != psutil.CONN_LISTEN]
+            for p in (process, *process.children())]
 
 
 def start_gateway(tmp: Path, database_url: str | None, *, workers: int = 1,

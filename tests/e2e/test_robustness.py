@@ -14,7 +14,14 @@ import trio
 from pgserver import get_server
 
 from gateway.client import now_ts
-from tests.e2e.gateway import Gateway, random_customs_code, random_uscc, start_gateway, stop_gateway
+from tests.e2e.gateway import (
+    Gateway,
+    connections_held,
+    random_customs_code,
+    random_uscc,
+    start_gateway,
+    stop_gateway,
+)
 from tests.hostile import corpus
 from tests.store.conftest import PrivateServer
 from tests.store.helpers import Sql
@@ -168,12 +175,9 @@ async def stored_keys(url: str, keys: list[tuple[str, str]]) -> int:
                       [s for s, _ in keys], [i for _, i in keys])
 
 
-def closing_waits(gateway: Gateway, port: int) -> int:
-    """Connections on ``port`` whose peer has closed and the gateway has not (CLOSE_WAIT)."""
-    process = psutil.Process(gateway.process.pid)
-    return sum(1 for p in (process, *process.children())
-               for c in p.net_connections("tcp")
-               if c.laddr and c.laddr.port == port and c.status == psutil.CONN_CLOSE_WAIT)
+def closing_waits(gateway: Gateway) -> int:
+    """Connections whose peer has closed and the gateway has not (CLOSE_WAIT)."""
+    return sum(held.count(psutil.CONN_CLOSE_WAIT) for held in connections_held(gateway))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -190,6 +194,6 @@ def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
                          % (len(body), body))
             assert conn.recv(4096).startswith(b"HTTP/1.1 400")
     deadline = time.monotonic() + 5
-    while closing_waits(serving, port) and time.monotonic() < deadline:
+    while closing_waits(serving) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert closing_waits(serving, port) == 0
+    assert closing_waits(serving) == 0

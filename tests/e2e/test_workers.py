@@ -11,23 +11,16 @@ import time
 
 import psutil
 
-from tests.e2e.gateway import Gateway
+from tests.e2e.gateway import Gateway, connections_held
 
 CONNECTIONS = 24
-
-
-def held(gateway: Gateway, port: int) -> list[list[str]]:
-    """The status of every connection on ``port`` that each child of the gateway holds."""
-    return [[c.status for c in child.net_connections("tcp")
-             if c.laddr and c.laddr.port == port and c.status != psutil.CONN_LISTEN]
-            for child in psutil.Process(gateway.process.pid).children()]
 
 
 def test_connections_split_evenly_over_the_worker_processes(twin_gateway: Gateway) -> None:
     port = int(twin_gateway.url.rsplit(":", 1)[1])
     # Connections of earlier tests that a worker still holds would count in the split.
     deadline = time.monotonic() + 10
-    while any(held(twin_gateway, port)) and time.monotonic() < deadline:
+    while any(connections_held(twin_gateway)) and time.monotonic() < deadline:
         time.sleep(0.05)
     opened = []
     try:
@@ -36,16 +29,16 @@ def test_connections_split_evenly_over_the_worker_processes(twin_gateway: Gatewa
         for conn in opened:
             conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n")
             assert conn.recv(4096).startswith(b"HTTP/1.1 200")
-        statuses = held(twin_gateway, port)
+        statuses = connections_held(twin_gateway)
     finally:
         for conn in opened:
             conn.close()
     # A hash of each connection's addresses (a socket per worker, SO_REUSEPORT) splits
     # 24 connections 12 and 12 about one time in six.
-    # (The parent's other child, multiprocessing's resource tracker, holds none.)
-    served = sorted(len(child) for child in statuses)
+    # (The parent and its other child, multiprocessing's resource tracker, hold none.)
+    served = sorted(len(held) for held in statuses)
     assert served[-2:] == [CONNECTIONS // 2, CONNECTIONS // 2], statuses
-    assert all(status == psutil.CONN_ESTABLISHED for child in statuses for status in child)
+    assert all(status == psutil.CONN_ESTABLISHED for held in statuses for status in held)
 
 
 def test_a_second_server_on_the_same_address_fails_at_once(twin_gateway: Gateway) -> None:
