@@ -16,13 +16,14 @@ memory on eviction), so a signer pays for none of them on every signature.
 """
 
 import os
+import time
 from collections import OrderedDict
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t
 from libc.stdlib cimport calloc, free
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memcpy, memset
 
 from core_ext._sm3_c cimport sm3_ctx, sm3_final, sm3_init, sm3_update
 from core_ext._sm2_c cimport (
@@ -35,7 +36,12 @@ from core_ext._sm2_c cimport (
     sm2_key_parse,
     sm2_key_table_build_for,
     sm2_message_digest,
+    SM2_PRESIG_SEED,
     sm2_nonce_from_bytes,
+    sm2_presig,
+    sm2_presig_wipe,
+    sm2_presign,
+    sm2_sign_presigned,
     sm2_sig_from_der,
     sm2_sig_to_der,
     sm2_sign_hedged,
@@ -267,6 +273,122 @@ def sign(private_key, message, *, uid=DEFAULT_UID):
     with nogil:
         sm2_sign_hedged(out, &entry.signer, e, random_bytes)
     return PyBytes_FromStringAndSize(<char *>out, 64)
+
+
+cdef class Presigner:
+    """Signs with one private key from nonces prepared ahead of the messages
+    (offline/online signing). prepare() makes nonces and their points, the scalar
+    multiplications that are nearly all of a signature's cost, without the GIL and
+    on any thread; sign_many() then costs a digest and a few multiplications mod n
+    per message. Each prepared nonce signs once and is wiped; with none left,
+    sign_many() signs as sign() does. Holds at most `capacity` nonces."""
+
+    cdef _Signer entry
+    cdef sm2_presig *pool
+    cdef readonly Py_ssize_t capacity
+    cdef readonly Py_ssize_t available
+    cdef unsigned long long made  # nonces made so far: part of every seed
+
+    def __cinit__(self, private_key, Py_ssize_t capacity):
+        if capacity < 0:
+            raise ValueError("capacity must not be negative")
+        self.entry = _signer_for(private_key)
+        self.pool = <sm2_presig *>calloc(capacity + 1, sizeof(sm2_presig))
+        if self.pool == NULL:
+            raise MemoryError()
+        self.capacity = capacity
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.pool != NULL:
+            for i in range(self.capacity):
+                sm2_presig_wipe(&self.pool[i])
+            free(self.pool)
+
+    def prepare(self, Py_ssize_t count):
+        """Make up to `count` nonces, as many as there is room for; return how many
+        were kept."""
+        count = max(0, min(count, self.capacity - self.available))
+        cdef unsigned long long first = self.made
+        self.made += <unsigned long long>count
+        cdef bytes random = os.urandom(32 * count)
+        cdef const uint8_t *random_bytes = random
+        cdef unsigned long long moment = <unsigned long long>time.time_ns()
+        cdef sm2_presig *made = <sm2_presig *>calloc(count + 1, sizeof(sm2_presig))
+        cdef uint8_t seed[SM2_PRESIG_SEED]
+        cdef Py_ssize_t i, kept
+        if made == NULL:
+            raise MemoryError()
+        try:
+            with nogil:
+                for i in range(count):
+                    memcpy(seed, &random_bytes[32 * i], 32)
+                    _put_u64(&seed[32], first + <unsigned long long>i)
+                    _put_u64(&seed[40], moment)
+                    sm2_presign(&made[i], &self.entry.signer, seed)
+                memset(seed, 0, SM2_PRESIG_SEED)
+            # Another thread may have filled the pool meanwhile: keep what fits.
+            kept = min(count, self.capacity - self.available)
+            memcpy(&self.pool[self.available], made, kept * sizeof(sm2_presig))
+            self.available += kept
+            return kept
+        finally:
+            for i in range(count):
+                sm2_presig_wipe(&made[i])
+            free(made)
+
+    def sign_many(self, messages, *, uid=DEFAULT_UID):
+        """sign() over each of `messages`, each with a prepared nonce while any is left."""
+        cdef const uint8_t[::1] uid_view = _view(uid)
+        cdef list batch = list(messages)
+        cdef Py_ssize_t count = len(batch), acquired = 0, i
+        if uid_view.shape[0] > SM2_MAX_UID:
+            raise ValueError("uid longer than 8191 bytes")
+        cdef const uint8_t *uid_bytes = _start(uid_view)
+        cdef size_t uid_len = <size_t>uid_view.shape[0]
+        cdef bytes random = os.urandom(32 * count)
+        cdef const uint8_t *random_bytes = random
+        cdef Py_buffer *views = <Py_buffer *>calloc(count + 1, sizeof(Py_buffer))
+        cdef uint8_t *out = <uint8_t *>calloc(count + 1, 64)
+        cdef sm2_presig *taken = <sm2_presig *>calloc(count + 1, sizeof(sm2_presig))
+        cdef Py_ssize_t prepared = 0
+        cdef const sm2_signer *signer = &self.entry.signer
+        cdef u256 e
+        try:
+            if views == NULL or out == NULL or taken == NULL:
+                raise MemoryError()
+            for i in range(count):
+                PyObject_GetBuffer(batch[i], &views[i], PyBUF_SIMPLE)
+                acquired += 1
+            # Taken out of the pool before the GIL is let go: no nonce signs twice.
+            prepared = min(count, self.available)
+            self.available -= prepared
+            memcpy(taken, &self.pool[self.available], prepared * sizeof(sm2_presig))
+            for i in range(prepared):
+                sm2_presig_wipe(&self.pool[self.available + i])
+            with nogil:
+                for i in range(count):
+                    sm2_message_digest(e, signer, uid_bytes, uid_len,
+                                       <const uint8_t *>views[i].buf, <size_t>views[i].len)
+                    if i >= prepared or not sm2_sign_presigned(&out[64 * i], signer, e,
+                                                               &taken[i]):
+                        sm2_sign_hedged(&out[64 * i], signer, e, &random_bytes[32 * i])
+            return [PyBytes_FromStringAndSize(<char *>&out[64 * i], 64) for i in range(count)]
+        finally:
+            for i in range(acquired):
+                PyBuffer_Release(&views[i])
+            if taken != NULL:
+                for i in range(prepared):
+                    sm2_presig_wipe(&taken[i])
+            free(views)
+            free(out)
+            free(taken)
+
+
+cdef inline void _put_u64(uint8_t *out, unsigned long long value) noexcept nogil:
+    cdef int i
+    for i in range(8):
+        out[i] = <uint8_t>(value >> (56 - 8 * i))
 
 
 def _sign_with_nonce_for_tests(private_key, message, const uint8_t[::1] k not None, *,

@@ -43,3 +43,11 @@ cdef extern from "sm2_sign.h" nogil:
     int sm2_sign_with_k(uint8_t *out, const sm2_signer *signer, const u256 e, const u256 k)
     void sm2_sign_hedged(uint8_t *out, const sm2_signer *signer, const u256 e,
                          const uint8_t *random)
+    ctypedef struct sm2_presig:
+        pass
+    enum:
+        SM2_PRESIG_SEED
+    void sm2_presig_wipe(sm2_presig *p)
+    void sm2_presign(sm2_presig *p, const sm2_signer *signer, const uint8_t *seed)
+    int sm2_sign_presigned(uint8_t *out, const sm2_signer *signer, const u256 e,
+                           const sm2_presig *p)

@@ -5,6 +5,8 @@
     verify_reason(public_key, message, signature, *, uid=DEFAULT_UID) -> str | None
     verify_batch([(public_key, message, signature), ...]) -> list[bool]   default uid
     sign(private_key, message, *, uid=DEFAULT_UID) -> bytes               raw r||s
+    Presigner(private_key, capacity)      nonces prepared ahead: .prepare(count) -> kept,
+        .sign_many([message, ...], *, uid=DEFAULT_UID) -> list[bytes], .available
     public_key(private_key) -> bytes                                      04||X||Y
     generate_private_key() -> bytes                                       32 bytes
     za(public_key, uid=DEFAULT_UID) -> bytes
@@ -39,6 +41,7 @@ __all__ = [
     "COMPILED",
     "DEFAULT_UID",
     "REASONS",
+    "Presigner",
     "generate_private_key",
     "public_key",
     "require_compiled",
@@ -54,6 +57,7 @@ __all__ = [
 try:
     from core_ext._sm2 import (
         DEFAULT_UID,
+        Presigner,
         generate_private_key,
         public_key,
         sig_from_der,
@@ -67,8 +71,9 @@ try:
 
     COMPILED = True
 except ImportError:
-    from core_ext._sm2_pure import (
+    from core_ext._sm2_pure import (  # type: ignore[assignment]
         DEFAULT_UID,
+        Presigner,
         generate_private_key,
         public_key,
         sig_from_der,

@@ -13,6 +13,7 @@ from core_ext import _sm2_pure, _sm3_pure, sm2, sm3
 ALLOW_PURE = os.environ.get("EPORT_ALLOW_PURE") == "1"
 SM2_API = {
     "DEFAULT_UID",
+    "Presigner",
     "generate_private_key",
     "public_key",
     "sig_from_der",

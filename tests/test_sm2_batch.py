@@ -1,4 +1,4 @@
-"""verify_batch, the public-key cache, and argument types."""
+"""verify_batch, the Presigner, the public-key cache, and argument types."""
 
 from __future__ import annotations
 
@@ -35,6 +35,45 @@ def test_batch_matches_single_verification(sm2_impl: ModuleType) -> None:
     assert sm2_impl.verify_batch(iter(good)) == [True] * 3
 
 
+def test_presigner_signs_with_prepared_nonces_then_as_sign_does(sm2_impl: ModuleType) -> None:
+    private_key = sm2_impl.generate_private_key()
+    public_key = sm2_impl.public_key(private_key)
+    presigner = sm2_impl.Presigner(private_key, 4)
+    assert (presigner.capacity, presigner.available) == (4, 0)
+    assert presigner.prepare(3) == 3 and presigner.prepare(9) == 1 and presigner.prepare(1) == 0
+    messages = [b"", b"document", b"document", bytearray(b"bytearray"), memoryview(b"view"),
+                b"document"]
+    signatures = presigner.sign_many(iter(messages))  # four prepared, two as sign() does
+    assert presigner.available == 0
+    assert len(signatures) == len(messages) and len(set(signatures)) == len(messages)
+    assert all(sm2_impl.verify(public_key, bytes(m), s)
+               for m, s in zip(messages, signatures, strict=True))
+    assert not sm2_impl.verify(public_key, b"document", signatures[0])
+    presigner.prepare(1)
+    (other_uid,) = presigner.sign_many([b"document"], uid=b"other uid")
+    assert sm2_impl.verify(public_key, b"document", other_uid, uid=b"other uid")
+    assert not sm2_impl.verify(public_key, b"document", other_uid)
+    assert presigner.sign_many([]) == []
+    with pytest.raises(ValueError):
+        sm2_impl.Presigner(b"\x00" * 32, 4)
+    with pytest.raises(ValueError):
+        sm2_impl.Presigner(private_key, -1)
+
+
+def test_prepared_nonces_never_repeat_across_presigners_and_threads(sm2_impl: ModuleType) -> None:
+    """r = (e + x(kG)) mod n: for one message, a repeated nonce repeats r."""
+    private_key = sm2_impl.generate_private_key()
+    presigners = [sm2_impl.Presigner(private_key, 64) for _ in range(2)]
+    threads = [threading.Thread(target=p.prepare, args=(64,)) for p in presigners for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [p.available for p in presigners] == [64, 64]
+    signatures = [s for p in presigners for s in p.sign_many([b"same"] * 64)]
+    assert len({s[:32] for s in signatures}) == 128
+
+
 @pytest.mark.parametrize("item", [("key", b"m", b"s"), (b"key", b"m"), 5])
 def test_batch_rejects_wrong_types(sm2_impl: ModuleType, item: object) -> None:
     with pytest.raises((TypeError, ValueError)):
@@ -48,6 +87,10 @@ def test_batch_rejects_wrong_types(sm2_impl: ModuleType, item: object) -> None:
         lambda m: m.verify(b"k", b"m", b"s", uid=None),
         lambda m: m.sign(b"\x01" * 32, "text"),
         lambda m: m.sign(b"\x01" * 32, b"m", uid=None),
+        lambda m: m.Presigner(None, 1),
+        lambda m: m.Presigner(b"\x01" * 32, 1).sign_many([b"m", "text"]),
+        lambda m: m.Presigner(b"\x01" * 32, 1).sign_many([b"m", None]),
+        lambda m: m.Presigner(b"\x01" * 32, 1).sign_many([b"m"], uid=None),
         lambda m: m.public_key(None),
         lambda m: m.za("04ab"),
         lambda m: m.sig_to_der(64),

@@ -177,6 +177,23 @@ def test_openssl_and_gmssl_agree_with_us(sm2_compiled: ModuleType, tmp_path: Pat
     assert not disagreements
 
 
+def test_openssl_and_gmssl_verify_what_a_presigner_signs(
+    sm2_compiled: ModuleType, tmp_path: Path
+) -> None:
+    rng, openssl = random.Random(SEED), OpenSSL(tmp_path)
+    private_key = rng.randrange(1, _sm2_pure.N - 1).to_bytes(32, "big")
+    public_key = sm2_compiled.public_key(private_key)
+    gmssl = Gmssl(private_key, public_key, rng)
+    presigner = sm2_compiled.Presigner(private_key, 24)
+    assert presigner.prepare(24) == 24
+    for uid in (DEFAULT_UID, rng.randbytes(20)):
+        messages = [rng.randbytes(rng.randrange(0, 300)) for _ in range(12)]
+        signatures = presigner.sign_many(messages, uid=uid)
+        assert all(gmssl.verify(m, s, uid) for m, s in zip(messages, signatures, strict=True))
+        assert all(openssl.verify(public_key, m, sm2_compiled.sig_to_der(s), uid)
+                   for m, s in list(zip(messages, signatures, strict=True))[:3])
+
+
 def test_openssl_rejects_a_tampered_signature_of_ours(
     sm2_compiled: ModuleType, tmp_path: Path
 ) -> None:

@@ -3,7 +3,9 @@
  * The nonce is hedged: k = HMAC-SM3(d, e || 32 fresh random bytes || counter),
  * the counter stepping until a candidate falls in [1, n-1] (rejections reveal
  * nothing about the accepted k). A broken random source therefore still gives
- * distinct nonces for distinct messages, and a fault cannot repeat a nonce. */
+ * distinct nonces for distinct messages, and a fault cannot repeat a nonce.
+ * A prepared nonce (sm2_presign, below) is hedged with a seed that never repeats
+ * instead of the message, which it precedes. */
 #ifndef SM2_SIGN_H
 #define SM2_SIGN_H
 
@@ -53,27 +55,84 @@ static int sm2_nonce_from_bytes(u256 k, const uint8_t k_bytes[32]) {
     return !u256_is_zero(k) && u256_lt(k, SM2_N);
 }
 
-/* Signs digest e with nonce k in [1, n-1]; 0 if this k must be rejected
- * (r = 0, r + k = n or s = 0). */
-static int sm2_sign_with_k(uint8_t out[64], const sm2_signer *signer, const u256 e,
-                           const u256 k) {
+/* Offline/online signing (as GmSSL's SM2_SIGN_PRE_COMPUTE): a nonce k and the x
+ * coordinate of kG, computed before the message is known. The scalar
+ * multiplication is nearly all of a signature's cost; what is left once the
+ * message is known is a digest and a few multiplications mod n. */
+typedef struct {
+    u256 k;
+    u256 x1;  /* x(kG) mod n */
+} sm2_presig;
+
+/* The seed of a prepared nonce: fresh random bytes and what makes it unique. */
+#define SM2_PRESIG_SEED 48
+
+static void sm2_presig_wipe(sm2_presig *p) {
+    volatile uint8_t *bytes = (volatile uint8_t *)p;
+    for (size_t i = 0; i < sizeof *p; i++) bytes[i] = 0;
+}
+
+/* k in [1, n-1] and x(kG) mod n. */
+static void sm2_presig_from_k(sm2_presig *p, const u256 k) {
     jpoint kg;
     apoint affine;
-    u256 x1, r, s, t, rk;
     sm2_mul_g_ct(&kg, k);
     jp_to_affine(&affine, &kg);
-    fe_from_mont(x1, affine.x);
-    sc_reduce(x1, x1);
-    sc_add(r, e, x1);
-    sc_add(rk, r, k);
+    fe_from_mont(p->x1, affine.x);
+    sc_reduce(p->x1, p->x1);
+    memcpy(p->k, k, sizeof p->k);
+}
+
+/* A prepared nonce: k = HMAC-SM3(d, seed || counter), the counter stepping until
+ * a candidate falls in [1, n-1]. The caller never repeats a seed for one key (it
+ * holds random bytes and a count of the nonces made), so a broken random source
+ * still gives distinct nonces. The input is 52 bytes, the hedged nonce's 68:
+ * the two derivations never share an input. */
+static void sm2_presign(sm2_presig *p, const sm2_signer *signer,
+                        const uint8_t seed[SM2_PRESIG_SEED]) {
+    uint8_t input[SM2_PRESIG_SEED + 4], candidate[32];
+    u256 k;
+    memcpy(input, seed, SM2_PRESIG_SEED);
+    for (uint32_t counter = 0;; counter++) {
+        for (int i = 0; i < 4; i++)
+            input[SM2_PRESIG_SEED + i] = (uint8_t)(counter >> (24 - 8 * i));
+        hmac_sm3_keyed(&signer->nonce_inner, &signer->nonce_outer, input, sizeof input,
+                       candidate);
+        u256_from_be(k, candidate);
+        if (!u256_is_zero(k) && u256_lt(k, SM2_N)) break;
+    }
+    sm2_presig_from_k(p, k);
+    memset(candidate, 0, sizeof candidate);
+    memset(input, 0, sizeof input);
+    memset(k, 0, sizeof k);
+}
+
+/* Signs digest e with a prepared nonce (used once, whatever the result); 0 if
+ * this nonce must be rejected (r = 0, r + k = n or s = 0). */
+static int sm2_sign_presigned(uint8_t out[64], const sm2_signer *signer, const u256 e,
+                              const sm2_presig *p) {
+    u256 r, s, t, rk;
+    sc_add(r, e, p->x1);
+    sc_add(rk, r, p->k);
     if (u256_is_zero(r) | u256_is_zero(rk)) return 0;
     sc_mul(t, r, signer->d);
-    sc_sub(t, k, t);
+    sc_sub(t, p->k, t);
     sc_mul(s, signer->d1_inverse, t);
     if (u256_is_zero(s)) return 0;
     u256_to_be(out, r);
     u256_to_be(out + 32, s);
     return 1;
+}
+
+/* Signs digest e with nonce k in [1, n-1]; 0 if this k must be rejected
+ * (r = 0, r + k = n or s = 0). */
+static int sm2_sign_with_k(uint8_t out[64], const sm2_signer *signer, const u256 e,
+                           const u256 k) {
+    sm2_presig p;
+    sm2_presig_from_k(&p, k);
+    int ok = sm2_sign_presigned(out, signer, e, &p);
+    sm2_presig_wipe(&p);
+    return ok;
 }
 
 /* e = SM3(Z_A || msg) reduced mod n. */
