@@ -40,6 +40,11 @@ COMMIT_STAGE_SECONDS = Histogram(
 STORE_QUEUE = Gauge(
     "eport_store_queue_depth", "Documents waiting for the group-commit writer", registry=REGISTRY,
 )
+SEALER_NONCES = Gauge(
+    "eport_sealer_nonces_ready",
+    "Signing nonces prepared for receipts and events (with none, sealing signs slower)",
+    registry=REGISTRY,
+)
 OPEN_STREAMS = Gauge("eport_open_streams", "Open WebSocket streams", registry=REGISTRY)
 
 

@@ -14,6 +14,7 @@ from gateway.cards import CardCache
 from gateway.config import Config
 from gateway.hub import Hub
 from gateway.ingest import Ingest
+from gateway.metrics import SEALER_NONCES
 from gateway.platform import Platform
 from gateway.ratelimit import RateLimiter
 from gateway.sealer import Sealer
@@ -58,7 +59,9 @@ class Runtime:
         sm3.require_compiled()
         default_tables().load_all()  # a damaged code table stops the start, not a document
         platform = Platform.load(config.home)
-        store = await Store.open(config, Sealer(platform.receipt_key, platform.receipt_cert))
+        sealer = Sealer(platform.receipt_key, platform.receipt_cert)
+        SEALER_NONCES.set_function(lambda: sealer.nonces_ready)
+        store = await Store.open(config, sealer)
         try:
             await platform.bootstrap(store)
             cards = CardCache(store, config.card_cache)
@@ -72,6 +75,7 @@ class Runtime:
                         RateLimiter(config.rate_per_cert, config.rate_burst))
         hub = Hub(store)
         nursery.start_soon(verifier.run)
+        nursery.start_soon(sealer.keep_nonces_ready)
         nursery.start_soon(cards.follow)
         nursery.start_soon(hub.run)
         settle_garbage_collector()

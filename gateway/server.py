@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -60,7 +60,8 @@ def shared_database(config: Config) -> Iterator[Config]:
         trio.run(server.stop)
 
 
-def _no_sealing(sub: Submission, result: OpsResult, seqs: dict[str, int]) -> Sealed:
+def _no_sealing(subs: Sequence[Submission], results: Sequence[OpsResult],
+                seqs: Sequence[Mapping[str, int]]) -> list[Sealed]:
     raise RuntimeError("eport migrate commits no documents")
 
 

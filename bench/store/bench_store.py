@@ -22,6 +22,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,8 +44,10 @@ QUICK_SECONDS = 0.2
 TARGETS = {1024: 0.5}  # callers -> the project's goal for store / raw COPY
 
 
-def sealer(sub: Submission, result: OpsResult, seqs: dict[str, int]) -> Sealed:
-    return Sealed(receipt=RECEIPT, events=(), status=sub.status, code=sub.code)
+def sealer(
+    subs: Sequence[Submission], results: Sequence[OpsResult], seqs: Sequence[Mapping[str, int]]
+) -> list[Sealed]:
+    return [Sealed(receipt=RECEIPT, events=(), status=sub.status, code=sub.code) for sub in subs]
 
 
 def document(sender: str, doc_id: str) -> Submission:

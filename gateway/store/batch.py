@@ -110,7 +110,7 @@ async def _transact(
                 next_seq = await _allocate_seqs(conn, new)
                 stages.done("sequences")
             seqs = _seqs(new, next_seq)
-            seals = [sealer(*args) for args in zip(new, results, seqs, strict=True)]
+            seals = sealer(new, results, seqs)
             sealed = {key: seal.receipt for (key, _), seal in zip(new_items, seals, strict=True)}
             stages.done("sealing")
             await _write_rows(conn, new, seqs, seals)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -63,9 +63,11 @@ class Outcome:
     seq: int
 
 
-# Builds and signs the receipt and events of one new document. It runs on the
-# store thread inside the batch transaction, so it must be pure CPU work.
-Sealer = Callable[[Submission, OpsResult, dict[str, int]], Sealed]
+# Builds and signs the receipts and events of a batch's new documents: each document's
+# Submission, the result of its ops and its seqs by enterprise, in; its Sealed, out. It
+# runs on the store thread inside the batch transaction, so it must be pure CPU work.
+Sealer = Callable[[Sequence[Submission], Sequence[OpsResult], Sequence[Mapping[str, int]]],
+                  list[Sealed]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from core_ext import sm2
 from core_ext.pki import load_private_key
 from gateway.client import Client, Reply, Signer, verify_receipt
+from gateway.sealer import NONCES
 from tests.e2e.gateway import Gateway, random_customs_code, random_uscc
 from tests.openssl_cli import DISTID, openssl
 
@@ -243,6 +245,24 @@ def test_schemas_examples_health_and_metrics(gateway: Gateway) -> None:
     assert httpx.get(f"{gateway.url}/readyz").status_code == 200
     metrics = httpx.get(f"{gateway.url}/metrics").text
     assert "eport_documents_total" in metrics
+
+
+def test_the_sealer_makes_up_the_nonces_its_receipts_used(gateway: Gateway) -> None:
+    def ready() -> float:
+        metrics = httpx.get(f"{gateway.url}/metrics").text
+        (line,) = [x for x in metrics.splitlines() if x.startswith("eport_sealer_nonces_ready ")]
+        return float(line.split()[1])
+
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    with gateway.client() as client:
+        reply = client.submit_batch(
+            [legal.document("identity.card_lock", enterprise, {"card": "ab"}) for _ in range(50)])
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while ready() < NONCES and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready() == NONCES
 
 
 def test_rate_limit_per_certificate(tight_gateway: Gateway) -> None:

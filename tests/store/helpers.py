@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +20,14 @@ from gateway.store.bridge import LoopThread
 from routing.ops import Op
 
 
-def sealer(sub: Submission, result: OpsResult, seqs: dict[str, int]) -> Sealed:
+def sealer(
+    subs: Sequence[Submission], results: Sequence[OpsResult], seqs: Sequence[Mapping[str, int]]
+) -> list[Sealed]:
     """Receipts carry random bytes, like SM2 signatures: equal receipts are the same one."""
+    return [_seal(*args) for args in zip(subs, results, seqs, strict=True)]
+
+
+def _seal(sub: Submission, result: OpsResult, seqs: Mapping[str, int]) -> Sealed:
     status, code = (sub.status, sub.code) if result.ok else ("rejected", result.code or "")
     tag = secrets.token_hex(8)
     receipt = f"{sub.sender}/{sub.doc_id}/{status}/{code}/{seqs[sub.sender]}/{tag}".encode()
