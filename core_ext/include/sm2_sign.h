@@ -55,8 +55,8 @@ static int sm2_nonce_from_bytes(u256 k, const uint8_t k_bytes[32]) {
     return !u256_is_zero(k) && u256_lt(k, SM2_N);
 }
 
-/* Offline/online signing (as GmSSL's SM2_SIGN_PRE_COMPUTE): a nonce k and the x
- * coordinate of kG, computed before the message is known. The scalar
+/* Offline/online signing: a nonce k and the x coordinate of kG, computed before
+ * the message is known (GmSSL keeps the same pair, SM2_SIGN_PRE_COMP). The scalar
  * multiplication is nearly all of a signature's cost; what is left once the
  * message is known is a digest and a few multiplications mod n. */
 typedef struct {
