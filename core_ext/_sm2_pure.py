@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from core_ext import _sig_der_pure
 from core_ext._sm3_pure import digest as sm3
@@ -191,10 +191,9 @@ def _hmac_sm3(key: bytes, message: bytes) -> bytes:
     return sm3(bytes(b ^ 0x5C for b in key) + inner)
 
 
-def _nonces(d: int, e: int) -> Iterable[int]:
-    """Hedged nonces: HMAC-SM3(d, e || 32 fresh random bytes || counter), rejection-sampled."""
-    key, seed = d.to_bytes(32, "big"), e.to_bytes(32, "big") + os.urandom(32)
-    counter = 0
+def _hmac_nonces(d: int, seed: bytes) -> Iterator[int]:
+    """HMAC-SM3(d, seed || counter) for counter = 0, 1, ..., rejection-sampled to [1, n-1]."""
+    key, counter = d.to_bytes(32, "big"), 0
     while True:
         candidate = int.from_bytes(_hmac_sm3(key, seed + counter.to_bytes(4, "big")), "big")
         counter += 1
@@ -202,15 +201,31 @@ def _nonces(d: int, e: int) -> Iterable[int]:
             yield candidate
 
 
+def _nonces(d: int, e: int) -> Iterator[int]:
+    """Hedged nonces: HMAC-SM3(d, e || 32 fresh random bytes || counter)."""
+    return _hmac_nonces(d, e.to_bytes(32, "big") + os.urandom(32))
+
+
+def _x1(k: int) -> int:
+    """x(kG) mod n, for k in [1, n-1] (never the point at infinity)."""
+    return _multiply(k, G)[0] % N  # type: ignore[index]
+
+
+def _sign_with(d: int, e: int, k: int, x1: int) -> bytes | None:
+    """The signature of digest e with nonce k and x1 = x(kG) mod n; None if this nonce
+    must be rejected (r = 0, r + k = n or s = 0)."""
+    r = (e + x1) % N
+    if r == 0 or r + k == N:
+        return None
+    s = pow(1 + d, -1, N) * (k - r * d) % N
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") if s else None
+
+
 def _sign_digest(d: int, e: int, nonces: Iterable[int]) -> bytes:
     for k in nonces:
-        x1 = _multiply(k, G)[0]  # type: ignore[index]  # k in [1, n-1]: never infinity
-        r = (e + x1) % N
-        if r == 0 or r + k == N:
-            continue
-        s = pow(1 + d, -1, N) * (k - r * d) % N
-        if s:
-            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        signature = _sign_with(d, e, k, _x1(k))
+        if signature:
+            return signature
     raise ValueError("nonce source exhausted")
 
 
@@ -251,17 +266,12 @@ class Presigner:
 
     def _prepare(self, count: int) -> int:
         count = max(0, min(count, self.capacity - len(self._pool)))
-        key, moment = self._d.to_bytes(32, "big"), time.time_ns().to_bytes(8, "big")
+        moment = time.time_ns().to_bytes(8, "big")
         for _ in range(count):
             seed = os.urandom(32) + self._made.to_bytes(8, "big") + moment
             self._made += 1
-            counter = 0
-            while True:
-                k = int.from_bytes(_hmac_sm3(key, seed + counter.to_bytes(4, "big")), "big")
-                counter += 1
-                if 1 <= k < N:
-                    break
-            self._pool.append((k, _multiply(k, G)[0] % N))  # type: ignore[index]
+            k = next(_hmac_nonces(self._d, seed))
+            self._pool.append((k, _x1(k)))
         return count
 
     def sign_many(self, messages: Iterable[bytes], *, uid: bytes = DEFAULT_UID) -> list[bytes]:
@@ -270,21 +280,13 @@ class Presigner:
         for message in list(messages):
             e = _message_digest(self._d, message, uid) % N
             prepared = self._take()
-            signature = self._sign_prepared(e, prepared) if prepared else None
+            signature = _sign_with(self._d, e, *prepared) if prepared else None
             signatures.append(signature or _sign_digest(self._d, e, _nonces(self._d, e)))
         return signatures
 
     def _take(self) -> tuple[int, int] | None:
         with self._lock:
             return self._pool.pop() if self._pool else None
-
-    def _sign_prepared(self, e: int, prepared: tuple[int, int]) -> bytes | None:
-        k, x1 = prepared
-        r = (e + x1) % N
-        s = pow(1 + self._d, -1, N) * (k - r * self._d) % N
-        if r == 0 or r + k == N or s == 0:
-            return None
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def _sign_with_nonce_for_tests(

@@ -83,26 +83,35 @@ static void sm2_presig_from_k(sm2_presig *p, const u256 k) {
     memcpy(p->k, k, sizeof p->k);
 }
 
-/* A prepared nonce: k = HMAC-SM3(d, seed || counter), the counter stepping until
- * a candidate falls in [1, n-1]. The caller never repeats a seed for one key (it
- * holds random bytes and a count of the nonces made), so a broken random source
- * still gives distinct nonces. The input is 52 bytes, the hedged nonce's 68:
- * the two derivations never share an input. */
-static void sm2_presign(sm2_presig *p, const sm2_signer *signer,
-                        const uint8_t seed[SM2_PRESIG_SEED]) {
-    uint8_t input[SM2_PRESIG_SEED + 4], candidate[32];
-    u256 k;
-    memcpy(input, seed, SM2_PRESIG_SEED);
-    for (uint32_t counter = 0;; counter++) {
-        for (int i = 0; i < 4; i++)
-            input[SM2_PRESIG_SEED + i] = (uint8_t)(counter >> (24 - 8 * i));
-        hmac_sm3_keyed(&signer->nonce_inner, &signer->nonce_outer, input, sizeof input,
-                       candidate);
+/* The next nonce derived from `input`, whose last 4 bytes hold a big-endian counter:
+ * k = HMAC-SM3(d, input), the counter stepping from *counter until a candidate falls
+ * in [1, n-1] (rejections reveal nothing about the accepted k); *counter is left at
+ * the step after k's, where the next call goes on. */
+static void sm2_hmac_nonce(u256 k, const sm2_signer *signer, uint8_t *input, size_t len,
+                           uint32_t *counter) {
+    uint8_t candidate[32];
+    for (;; (*counter)++) {
+        for (int i = 0; i < 4; i++) input[len - 4 + i] = (uint8_t)(*counter >> (24 - 8 * i));
+        hmac_sm3_keyed(&signer->nonce_inner, &signer->nonce_outer, input, len, candidate);
         u256_from_be(k, candidate);
         if (!u256_is_zero(k) && u256_lt(k, SM2_N)) break;
     }
-    sm2_presig_from_k(p, k);
+    (*counter)++;
     memset(candidate, 0, sizeof candidate);
+}
+
+/* A prepared nonce: k = HMAC-SM3(d, seed || counter). The caller never repeats a
+ * seed for one key (it holds random bytes and a count of the nonces made), so a
+ * broken random source still gives distinct nonces. The input is 52 bytes, the
+ * hedged nonce's 68: the two derivations never share an input. */
+static void sm2_presign(sm2_presig *p, const sm2_signer *signer,
+                        const uint8_t seed[SM2_PRESIG_SEED]) {
+    uint8_t input[SM2_PRESIG_SEED + 4];
+    uint32_t counter = 0;
+    u256 k;
+    memcpy(input, seed, SM2_PRESIG_SEED);
+    sm2_hmac_nonce(k, signer, input, sizeof input, &counter);
+    sm2_presig_from_k(p, k);
     memset(input, 0, sizeof input);
     memset(k, 0, sizeof k);
 }
@@ -156,19 +165,13 @@ static void sm2_message_digest(u256 e, const sm2_signer *signer, const uint8_t *
  * retry has probability about 2^-32 or far less). */
 static void sm2_sign_hedged(uint8_t out[64], const sm2_signer *signer, const u256 e,
                             const uint8_t random[32]) {
-    uint8_t seed[68], candidate[32];
+    uint8_t seed[68];
+    uint32_t counter = 0;
     u256 k;
     u256_to_be(seed, e);
     memcpy(seed + 32, random, 32);
-    for (uint32_t counter = 0;; counter++) {
-        for (int i = 0; i < 4; i++) seed[64 + i] = (uint8_t)(counter >> (24 - 8 * i));
-        hmac_sm3_keyed(&signer->nonce_inner, &signer->nonce_outer, seed, sizeof seed,
-                       candidate);
-        u256_from_be(k, candidate);
-        if (u256_is_zero(k) || !u256_lt(k, SM2_N)) continue;
-        if (sm2_sign_with_k(out, signer, e, k)) break;
-    }
-    memset(candidate, 0, sizeof candidate);
+    do sm2_hmac_nonce(k, signer, seed, sizeof seed, &counter);
+    while (!sm2_sign_with_k(out, signer, e, k));
     memset(k, 0, sizeof k);
 }
 
