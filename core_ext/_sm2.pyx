@@ -23,7 +23,7 @@ from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t
 from libc.stdlib cimport calloc, free
-from libc.string cimport memcmp, memcpy, memset
+from libc.string cimport memcmp, memcpy
 
 from core_ext._sm3_c cimport sm3_ctx, sm3_final, sm3_init, sm3_update
 from core_ext._sm2_c cimport (
@@ -40,7 +40,7 @@ from core_ext._sm2_c cimport (
     sm2_nonce_from_bytes,
     sm2_presig,
     sm2_presig_wipe,
-    sm2_presign,
+    sm2_presign_many,
     sm2_sign_presigned,
     sm2_sig_from_der,
     sm2_sig_to_der,
@@ -49,6 +49,7 @@ from core_ext._sm2_c cimport (
     sm2_signer,
     sm2_signer_init,
     sm2_signer_wipe,
+    sm2_wipe,
     sm2_za,
     u256,
 )
@@ -315,18 +316,21 @@ cdef class Presigner:
         cdef const uint8_t *random_bytes = random
         cdef unsigned long long moment = <unsigned long long>time.time_ns()
         cdef sm2_presig *made = <sm2_presig *>calloc(count + 1, sizeof(sm2_presig))
-        cdef uint8_t seed[SM2_PRESIG_SEED]
+        cdef uint8_t *seeds = <uint8_t *>calloc(count + 1, SM2_PRESIG_SEED)
+        cdef uint8_t *seed
         cdef Py_ssize_t i, kept
-        if made == NULL:
+        if made == NULL or seeds == NULL:
+            free(made)
+            free(seeds)
             raise MemoryError()
         try:
             with nogil:
                 for i in range(count):
+                    seed = &seeds[SM2_PRESIG_SEED * i]
                     memcpy(seed, &random_bytes[32 * i], 32)
                     _put_u64(&seed[32], first + <unsigned long long>i)
                     _put_u64(&seed[40], moment)
-                    sm2_presign(&made[i], &self.entry.signer, seed)
-                memset(seed, 0, SM2_PRESIG_SEED)
+                sm2_presign_many(made, &self.entry.signer, seeds, count)
             # Another thread may have filled the pool meanwhile: keep what fits.
             kept = min(count, self.capacity - self.available)
             memcpy(&self.pool[self.available], made, kept * sizeof(sm2_presig))
@@ -335,7 +339,9 @@ cdef class Presigner:
         finally:
             for i in range(count):
                 sm2_presig_wipe(&made[i])
+            sm2_wipe(seeds, SM2_PRESIG_SEED * count)
             free(made)
+            free(seeds)
 
     def sign_many(self, messages, *, uid=DEFAULT_UID):
         """sign() over each of `messages`, each with a prepared nonce while any is left."""

@@ -48,6 +48,8 @@ cdef extern from "sm2_sign.h" nogil:
     enum:
         SM2_PRESIG_SEED
     void sm2_presig_wipe(sm2_presig *p)
-    void sm2_presign(sm2_presig *p, const sm2_signer *signer, const uint8_t *seed)
+    void sm2_wipe(void *secret, size_t size)
+    void sm2_presign_many(sm2_presig *out, const sm2_signer *signer, const uint8_t *seeds,
+                          size_t count)
     int sm2_sign_presigned(uint8_t *out, const sm2_signer *signer, const u256 e,
                            const sm2_presig *p)

@@ -180,14 +180,16 @@ def test_openssl_and_gmssl_agree_with_us(sm2_compiled: ModuleType, tmp_path: Pat
 def test_openssl_and_gmssl_verify_what_a_presigner_signs(
     sm2_compiled: ModuleType, tmp_path: Path
 ) -> None:
+    """150 nonces prepared at once: the C code makes them in chunks of 64 (two full
+    chunks and part of a third), each chunk's points made affine together."""
     rng, openssl = random.Random(SEED), OpenSSL(tmp_path)
     private_key = rng.randrange(1, _sm2_pure.N - 1).to_bytes(32, "big")
     public_key = sm2_compiled.public_key(private_key)
     gmssl = Gmssl(private_key, public_key, rng)
-    presigner = sm2_compiled.Presigner(private_key, 24)
-    assert presigner.prepare(24) == 24
+    presigner = sm2_compiled.Presigner(private_key, 150)
+    assert presigner.prepare(150) == 150
     for uid in (DEFAULT_UID, rng.randbytes(20)):
-        messages = [rng.randbytes(rng.randrange(0, 300)) for _ in range(12)]
+        messages = [rng.randbytes(rng.randrange(0, 300)) for _ in range(75)]
         signatures = presigner.sign_many(messages, uid=uid)
         assert all(gmssl.verify(m, s, uid) for m, s in zip(messages, signatures, strict=True))
         assert all(openssl.verify(public_key, m, sm2_compiled.sig_to_der(s), uid)

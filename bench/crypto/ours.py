@@ -13,7 +13,14 @@ from bench.crypto.dataset import Signed, Signer
 from bench.timing import rate
 
 Item = tuple[bytes, bytes, bytes]
+REFILL = 256  # nonces per Presigner.prepare call
 BatchVerify = Callable[[Sequence[Item]], list[bool]]
+
+
+class NoncePool(Protocol):
+    """The part of core_ext.sm2.Presigner the benchmark uses."""
+
+    def prepare(self, count: int) -> int: ...
 
 
 class Sm2(Signer, Protocol):
@@ -22,6 +29,8 @@ class Sm2(Signer, Protocol):
     COMPILED: bool
 
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool: ...
+
+    def Presigner(self, private_key: bytes, capacity: int) -> NoncePool: ...
 
 
 class Sm3(Protocol):
@@ -75,6 +84,20 @@ def sign_rate(sm2: Sm2, message: bytes, seconds: float) -> float:
             sm2.sign(private_key, message)
 
     return rate(sign, seconds)
+
+
+def presign_rate(sm2: Sm2, seconds: float) -> float:
+    """Nonces prepared per second (Presigner.prepare), in refills of REFILL as the
+    gateway's sealer makes them; each is the costly half of a signature."""
+    private_key = sm2.generate_private_key()
+
+    def prepare(n: int) -> None:
+        for start in range(0, n, REFILL):
+            count = min(REFILL, n - start)
+            if sm2.Presigner(private_key, count).prepare(count) != count:
+                raise RuntimeError("core_ext.sm2.Presigner kept fewer nonces than it had room for")
+
+    return rate(prepare, seconds)
 
 
 def sm3_mb_per_second(sm3: Sm3, size: int, seconds: float) -> float:

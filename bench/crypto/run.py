@@ -56,6 +56,7 @@ SPECS = (
     Spec("sm2_sign/openssl", "sign/s", "sign", "openssl", "sign", 5.0),
     Spec("sm2_sign/bouncycastle", "sign/s", "sign", "bc", "sign", None),
     Spec("sm2_sign/gmssl", "sign/s", "sign", "gmssl", "sign", None),
+    Spec("sm2_presign/sign", "nonce/s", "presign", "ours", "sign", None),
     *(Spec(f"sm3_{label}/openssl", "MB/s", f"sm3_{size}", "openssl", f"sm3_{size}", 0.8)
       for size, label in SIZES.items()),
     *(Spec(f"sm3_{label}/bouncycastle", "MB/s", f"sm3_{size}", "bc", f"sm3_{size}", None)
@@ -72,6 +73,7 @@ REFERENCES = {
     ("gmssl", "verify"): "gmssl CryptSM2.verify_with_sm3",
     ("gmssl", "sign"): "gmssl CryptSM2.sign_with_sm3",
     ("ours", "batch_1"): "core_ext.sm2.verify_batch on 1 thread",
+    ("ours", "sign"): "core_ext.sm2.sign, its nonce made at once",
     **{("openssl", f"sm3_{size}"): f"openssl speed -evp sm3 -bytes {size}" for size in SIZES},
     **{("bc", f"sm3_{size}"): f"BouncyCastle SM3Digest, {size} B" for size in SIZES},
 }
@@ -101,6 +103,7 @@ def _ours(core: ours.Core, settings: Settings, items: list[dataset.Signed]) -> F
         "verify_fresh": ours.verify_rate(core.sm2, items, settings.seconds),
         "verify_cached": ours.cached_verify_rate(core.sm2, items[0], settings.seconds),
         "sign": ours.sign_rate(core.sm2, items[0].message, settings.seconds),
+        "presign": ours.presign_rate(core.sm2, settings.seconds),
     }
     for size in SIZES:
         figures[f"sm3_{size}"] = ours.sm3_mb_per_second(core.sm3, size, settings.seconds)

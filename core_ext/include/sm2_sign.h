@@ -4,7 +4,7 @@
  * the counter stepping until a candidate falls in [1, n-1] (rejections reveal
  * nothing about the accepted k). A broken random source therefore still gives
  * distinct nonces for distinct messages, and a fault cannot repeat a nonce.
- * A prepared nonce (sm2_presign, below) is hedged with a seed that never repeats
+ * A prepared nonce (sm2_presign_many, below) is hedged with a seed that never repeats
  * instead of the message, which it precedes. */
 #ifndef SM2_SIGN_H
 #define SM2_SIGN_H
@@ -44,10 +44,13 @@ static int sm2_signer_init(sm2_signer *signer, const uint8_t d_bytes[32]) {
     return 1;
 }
 
-static void sm2_signer_wipe(sm2_signer *signer) {
-    volatile uint8_t *bytes = (volatile uint8_t *)signer;
-    for (size_t i = 0; i < sizeof *signer; i++) bytes[i] = 0;
+/* Zeroes secrets in a way the compiler may not leave out. */
+static void sm2_wipe(void *secret, size_t size) {
+    volatile uint8_t *bytes = (volatile uint8_t *)secret;
+    for (size_t i = 0; i < size; i++) bytes[i] = 0;
 }
+
+static void sm2_signer_wipe(sm2_signer *signer) { sm2_wipe(signer, sizeof *signer); }
 
 /* k from 32 big-endian bytes; 0 unless k is in [1, n-1]. */
 static int sm2_nonce_from_bytes(u256 k, const uint8_t k_bytes[32]) {
@@ -67,10 +70,7 @@ typedef struct {
 /* The seed of a prepared nonce: fresh random bytes and what makes it unique. */
 #define SM2_PRESIG_SEED 48
 
-static void sm2_presig_wipe(sm2_presig *p) {
-    volatile uint8_t *bytes = (volatile uint8_t *)p;
-    for (size_t i = 0; i < sizeof *p; i++) bytes[i] = 0;
-}
+static void sm2_presig_wipe(sm2_presig *p) { sm2_wipe(p, sizeof *p); }
 
 /* k in [1, n-1] and x(kG) mod n. */
 static void sm2_presig_from_k(sm2_presig *p, const u256 k) {
@@ -100,20 +100,39 @@ static void sm2_hmac_nonce(u256 k, const sm2_signer *signer, uint8_t *input, siz
     memset(candidate, 0, sizeof candidate);
 }
 
-/* A prepared nonce: k = HMAC-SM3(d, seed || counter). The caller never repeats a
- * seed for one key (it holds random bytes and a count of the nonces made), so a
- * broken random source still gives distinct nonces. The input is 52 bytes, the
- * hedged nonce's 68: the two derivations never share an input. */
-static void sm2_presign(sm2_presig *p, const sm2_signer *signer,
-                        const uint8_t seed[SM2_PRESIG_SEED]) {
+/* Prepared nonces, one for each of count seeds (SM2_PRESIG_SEED bytes each):
+ * k = HMAC-SM3(d, seed || counter). The caller never repeats a seed for one key
+ * (each holds random bytes and a count of the nonces made), so a broken random
+ * source still gives distinct nonces. The input is 52 bytes, the hedged nonce's
+ * 68: the two derivations never share an input. The points kG of each chunk are
+ * made affine with one inversion between them (Montgomery's trick), which costs
+ * about a third of a lone nonce's time. */
+#define SM2_PRESIGN_CHUNK 64
+
+static void sm2_presign_many(sm2_presig *out, const sm2_signer *signer,
+                             const uint8_t *seeds, size_t count) {
     uint8_t input[SM2_PRESIG_SEED + 4];
-    uint32_t counter = 0;
-    u256 k;
-    memcpy(input, seed, SM2_PRESIG_SEED);
-    sm2_hmac_nonce(k, signer, input, sizeof input, &counter);
-    sm2_presig_from_k(p, k);
-    memset(input, 0, sizeof input);
-    memset(k, 0, sizeof k);
+    jpoint kg[SM2_PRESIGN_CHUNK];
+    apoint affine[SM2_PRESIGN_CHUNK];
+    u256 scratch[SM2_PRESIGN_CHUNK];
+    for (size_t start = 0; start < count; start += SM2_PRESIGN_CHUNK) {
+        size_t chunk = count - start < SM2_PRESIGN_CHUNK ? count - start : SM2_PRESIGN_CHUNK;
+        for (size_t i = 0; i < chunk; i++) {
+            uint32_t counter = 0;
+            memcpy(input, seeds + (start + i) * SM2_PRESIG_SEED, SM2_PRESIG_SEED);
+            sm2_hmac_nonce(out[start + i].k, signer, input, sizeof input, &counter);
+            sm2_mul_g_ct(&kg[i], out[start + i].k);
+        }
+        jp_batch_to_affine(affine, kg, chunk, scratch);
+        for (size_t i = 0; i < chunk; i++) {
+            fe_from_mont(out[start + i].x1, affine[i].x);
+            sc_reduce(out[start + i].x1, out[start + i].x1);
+        }
+    }
+    sm2_wipe(input, sizeof input);
+    sm2_wipe(kg, sizeof kg);
+    sm2_wipe(affine, sizeof affine);
+    sm2_wipe(scratch, sizeof scratch);
 }
 
 /* Signs digest e with a prepared nonce (used once, whatever the result); 0 if
