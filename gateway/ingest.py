@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from core_ext import sm3
 from gateway import metrics
@@ -26,8 +27,7 @@ from routing.pipeline import Admitted, Verdict, Window, admit, judge
 from routing.registry import CertificateIssuer, Registry
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     status: int
     body: bytes
     replay: bool = False

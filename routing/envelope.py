@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
@@ -47,8 +46,7 @@ _envelope_decoder = msgspec.json.Decoder(_Envelope)
 _doc_decoder = msgspec.json.Decoder(_Doc)
 
 
-@dataclass(frozen=True, slots=True)
-class Framed:
+class Framed(msgspec.Struct, frozen=True):
     """A syntactically valid envelope; nothing about it is trusted yet."""
 
     doc_id: str

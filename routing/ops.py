@@ -46,35 +46,33 @@ document, so any balance is the sum of its history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 JSON = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Create:
+class Create(msgspec.Struct, frozen=True):
     kind: str
     key: str
     state: str
     owner: str
-    data: JSON = field(default_factory=dict)
+    data: JSON = msgspec.field(default_factory=dict)
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(msgspec.Struct, frozen=True):
     kind: str
     key: str
     from_states: tuple[str, ...]
     to_state: str
-    patch: JSON = field(default_factory=dict)
+    patch: JSON = msgspec.field(default_factory=dict)
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionAll:
+class TransitionAll(msgspec.Struct, frozen=True):
     """Every entity of ``kind`` in ``from_states`` (owned by ``owner`` and with data
     matching ``where``, when given) moves to ``to_state``, patched; each change is a
     history row. Matching nothing is not a failure (an enterprise without cards)."""
@@ -84,13 +82,12 @@ class TransitionAll:
     to_state: str
     owner: str | None = None
     where: str | None = None
-    vars: JSON = field(default_factory=dict)
-    patch: JSON = field(default_factory=dict)
+    vars: JSON = msgspec.field(default_factory=dict)
+    patch: JSON = msgspec.field(default_factory=dict)
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Derive:
+class Derive(msgspec.Struct, frozen=True):
     """Create (kind, key) from the data of (kind, source) as it is at commit time,
     overlaid with ``patch``, with the source's owner: what a handler cannot read (a
     card's grants, for its renewal or reissue) is copied inside the commit."""
@@ -99,12 +96,11 @@ class Derive:
     key: str
     source: str
     state: str
-    patch: JSON = field(default_factory=dict)
+    patch: JSON = msgspec.field(default_factory=dict)
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class EditList:
+class EditList(msgspec.Struct, frozen=True):
     """The array ``data[member]`` gains ``add`` and loses ``remove`` (kept sorted, each
     value once), if the entity's state is in ``states``. Concurrent edits of one list
     serialise on the row, so no grant is lost the way a whole-list patch would lose it."""
@@ -118,8 +114,7 @@ class EditList:
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Require:
+class Require(msgspec.Struct, frozen=True):
     """Some entity of ``kind`` satisfies the condition.
 
     ``contains`` is a JSON object the entity's data must contain (PostgreSQL's
@@ -132,16 +127,15 @@ class Require:
     kind: str
     states: tuple[str, ...]
     key: str | None = None
-    contains: JSON = field(default_factory=dict)
+    contains: JSON = msgspec.field(default_factory=dict)
     where: str | None = None
-    vars: JSON = field(default_factory=dict)
+    vars: JSON = msgspec.field(default_factory=dict)
     code: str = "RULE_VIOLATION"
     message: str = "required record not found"
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Open:
+class Open(msgspec.Struct, frozen=True):
     ledger: str
     key: str
     amount: Decimal
@@ -149,24 +143,21 @@ class Open:
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Debit:
+class Debit(msgspec.Struct, frozen=True):
     ledger: str
     key: str
     amount: Decimal
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
+class Credit(msgspec.Struct, frozen=True):
     ledger: str
     key: str
     amount: Decimal
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class NextSerial:
+class NextSerial(msgspec.Struct, frozen=True):
     """The next value (1, 2, ...) of ``counter``, as ``result[name]``.
 
     With ``width`` the value is text: ``prefix`` followed by the number zero-padded
@@ -189,8 +180,7 @@ class NextSerial:
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Restore:
+class Restore(msgspec.Struct, frozen=True):
     """Give back what a document took: a rejected declaration's licence write-offs.
 
     The handler of the rejection cannot read how much the declaration debited, so
@@ -205,8 +195,7 @@ class Restore:
     path: str = "$"
 
 
-@dataclass(frozen=True, slots=True)
-class Settle:
+class Settle(msgspec.Struct, frozen=True):
     """Move (kind, key) from ``from_states`` to ``to_state`` once (ledger, ledger_key)
     is zero: a declaration becomes tax_paid with the payment of its last bill.
 
@@ -221,7 +210,7 @@ class Settle:
     to_state: str
     ledger: str
     ledger_key: str
-    patch: JSON = field(default_factory=dict)
+    patch: JSON = msgspec.field(default_factory=dict)
     path: str = "$"
 
 

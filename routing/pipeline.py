@@ -12,7 +12,6 @@ The clock is an argument; nothing here performs I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +33,7 @@ from routing.registry import CertificateIssuer, DocContext, DocSpec, Event, Regi
 from routing.timestamps import parse_rfc3339
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     max_future_skew: timedelta = timedelta(seconds=300)
     max_age: timedelta = timedelta(hours=24)
 
@@ -43,21 +41,19 @@ class Window:
 DEFAULT_WINDOW = Window()
 
 
-@dataclass(frozen=True, slots=True)
-class Admitted:
+class Admitted(msgspec.Struct, frozen=True):
     framed: Framed
     card: Card
     spec: DocSpec[Any]
     received_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     status: str
     code: str
     message: str = ""
     path: str | None = None
-    ref: dict[str, Any] = field(default_factory=dict)
+    ref: dict[str, Any] = msgspec.field(default_factory=dict)
     ops: tuple[Op, ...] = ()
     event: Event | None = None
 

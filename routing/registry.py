@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -37,8 +37,7 @@ class CertificateIssuer(Protocol):
     ) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
-class DocContext:
+class DocContext(msgspec.Struct, frozen=True):
     """What a handler may know besides the body: passed in, never looked up."""
 
     sender: str
@@ -53,8 +52,7 @@ class DocContext:
     cards: CardLookup | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """A change of a document's business state, sent to other enterprises."""
 
     recipients: tuple[str, ...]
@@ -64,9 +62,8 @@ class Event:
     ref: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    ref: dict[str, Any] = field(default_factory=dict)
+class Decision(msgspec.Struct, frozen=True):
+    ref: dict[str, Any] = msgspec.field(default_factory=dict)
     ops: tuple[Op, ...] = ()
     event: Event | None = None
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+import msgspec
 
 from routing.ops import Op
 
@@ -14,8 +15,7 @@ class StoreMisconfigured(RuntimeError):
     """The database would not keep acknowledged documents durable; refuse to serve."""
 
 
-@dataclass(frozen=True, slots=True)
-class Submission:
+class Submission(msgspec.Struct, frozen=True):
     sender: str
     doc_id: str
     doc_type: str
@@ -29,32 +29,29 @@ class Submission:
     status: str  # "accepted" | "rejected", as decided before the ops
     code: str  # "OK" or the rejection code
     # Opaque to the store: handed back to the sealer (the gateway passes its Verdict).
-    context: object = field(default=None, compare=False)
+    context: object = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.sender, self.doc_id)
 
 
-@dataclass(frozen=True, slots=True)
-class OpsResult:
+class OpsResult(msgspec.Struct, frozen=True):
     ok: bool
     code: str | None = None
     message: str | None = None
     path: str | None = None
-    values: dict[str, int | str] = field(default_factory=dict)  # NextSerial results by name
+    values: dict[str, int | str] = msgspec.field(default_factory=dict)  # NextSerial results by name
 
 
-@dataclass(frozen=True, slots=True)
-class Sealed:
+class Sealed(msgspec.Struct, frozen=True):
     receipt: bytes  # the signed receipt envelope for the sender
     events: tuple[tuple[str, bytes], ...]  # (enterprise, signed event envelope)
     status: str
     code: str
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     kind: Literal["new", "replay", "conflict"]
     receipt: bytes  # the stored receipt; b"" for "conflict" (and for a replay whose
     #                 day was dropped by retention: the id stays consumed)
@@ -70,8 +67,7 @@ Sealer = Callable[[Sequence[Submission], Sequence[OpsResult], Sequence[Mapping[s
                   list[Sealed]]
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
+class Entity(msgspec.Struct, frozen=True):
     kind: str
     key: str
     state: str
@@ -80,8 +76,7 @@ class Entity:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One row of an entity's history: a creation (from_state None) or a transition."""
 
     from_state: str | None

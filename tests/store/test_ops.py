@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 import trio
 
@@ -103,8 +103,8 @@ async def test_each_op_succeeds_or_fails_with_its_code(
 def _rekey(op: Op, unique: str) -> Op:
     """The same op on a key of its own, so parametrised cases never share rows."""
     if isinstance(op, NextSerial):
-        return dataclasses.replace(op, counter=f"{op.counter}-{unique}")
-    return dataclasses.replace(op, key=f"{op.key}-{unique}")
+        return msgspec.structs.replace(op, counter=f"{op.counter}-{unique}")
+    return msgspec.structs.replace(op, key=f"{op.key}-{unique}")
 
 
 async def test_require_matches_data_with_jsonpath(store: Store) -> None:
@@ -241,7 +241,7 @@ async def test_a_batch_numbers_its_documents_in_order_and_a_failed_one_takes_no_
 ) -> None:
     k = key()
     serial = NextSerial(f"c-{k}", "entry_id", prefix="P", width=3, stamp=("decl", k))
-    unstamped = dataclasses.replace(serial, stamp=None)
+    unstamped = msgspec.structs.replace(serial, stamp=None)
     missing = Require("decl", ("accepted",), key=f"none-{k}")
     results = await apply_batch(
         sql, (Create("decl", k, "accepted", "E1"), serial), (unstamped, missing), (unstamped,),
@@ -340,7 +340,7 @@ async def test_unstorable_or_broken_ops_reject_only_their_document(store: Store)
 
 async def test_a_document_rejected_before_its_ops_never_runs_them(store: Store) -> None:
     k = key()
-    sub = dataclasses.replace(
+    sub = msgspec.structs.replace(
         submission(enterprise(), "REJ"),
         ops=(Create("x", k, "s", "E1"),),
         status="rejected",
