@@ -25,9 +25,9 @@ document, so any balance is the sum of its history.
                    STATE_CONFLICT           (kind, key) exists already
     EditList       REFERENCE_UNKNOWN        (kind, key) does not exist
                    STATE_CONFLICT           its state is not in states
-    Require        op.code (RULE_VIOLATION  no entity of kind (with key, if given) has a
-                   by default)              state in states and data containing `contains`
-                                            and matching `where`
+    Require        op.code (RULE_VIOLATION  no entity of kind (with key, and of owner, if
+                   by default)              given) has a state in states and data containing
+                                            `contains` and matching `where`
     Open           STATE_CONFLICT           (ledger, key) exists already
     Debit          REFERENCE_UNKNOWN        (ledger, key) does not exist
                    LEDGER_INSUFFICIENT      balance < amount
@@ -122,11 +122,15 @@ class Require(msgspec.Struct, frozen=True):
     element of the data's array), the cheap check for equalities. ``where`` is a
     PostgreSQL jsonpath predicate over the data, with ``vars`` bound as ``$name``
     (for example ``'$.valid_from <= $day && $.valid_to >= $day'``).
+
+    Without a ``key``, name the ``owner`` where it is known: the store then looks
+    among that enterprise's entities of the kind only (an index), not all of them.
     """
 
     kind: str
     states: tuple[str, ...]
     key: str | None = None
+    owner: str | None = None
     contains: JSON = msgspec.field(default_factory=dict)
     where: str | None = None
     vars: JSON = msgspec.field(default_factory=dict)

@@ -97,6 +97,7 @@ def encode_op(op: Op) -> dict[str, Any]:
                 "kind": op.kind,
                 "states": list(op.states),
                 "key": op.key,
+                "owner": op.owner,
                 "contains": op.contains,
                 "where": op.where,
                 "vars": op.vars,

@@ -19,7 +19,7 @@ from core_ext import fields
 from routing.errors import FieldInvalid, RuleViolation
 from routing.ops import Create, Require, Transition
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.parties import IS_CUSTOMS
+from routing.subsystems.dec.parties import CUSTOMS
 from routing.subsystems.dec.types import CustomsCode, DocRef, doc_key, initiator
 
 AGREEMENT_STATES = ("pending", "approved", "refused", "terminated")
@@ -65,7 +65,7 @@ def sign(ctx: DocContext, body: Sign) -> Decision:
     data = {"enterprise": ctx.sender, "district": body.district,
             "customs_office": body.customs_office}
     ops = (
-        Require("enterprise", ("active",), key=body.customs_office, where=IS_CUSTOMS,
+        Require("enterprise", ("active",), key=body.customs_office, contains=CUSTOMS,
                 message=f"{body.customs_office} is not an active customs department",
                 path="$.body.customs_office"),
         Create("paperless", key, "pending", ctx.sender, data),

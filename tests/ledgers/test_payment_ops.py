@@ -51,7 +51,7 @@ def test_agreement_checks_bank_customs_and_a_designated_payer() -> None:
     body = {"bank": BANK, "customs_office": CUSTOMS, "account": "6222020200112233445"}
     own = verdict("payment.agreement", body, kind="legal")
     assert [r.key for r in requires(own, "enterprise")] == [BANK, CUSTOMS]
-    assert 'department_kind == "bank"' in (requires(own, "enterprise")[0].where or "")
+    assert requires(own, "enterprise")[0].contains["department_kind"] == "bank"
     (created,) = ops_of(own, Create)
     assert (created.data["enterprise"], created.data["payer"]) == (TRADER, TRADER)
     designated = verdict("payment.agreement", body | {"payer": PAYER}, kind="legal")
@@ -69,7 +69,8 @@ def test_instruction_checks_bill_amount_agreement_and_declaration_state() -> Non
     # The bill stores the canonical text of its amount; "2600" is compared as that.
     assert (amount.vars, amount.path) == ({"amount": "2600"}, "$.body.amount")
     (agreement,) = requires(result, "payment_agreement")
-    assert agreement.vars == {"c": TRADER, "me": PAYER, "bank": BANK, "office": CUSTOMS}
+    assert agreement.contains == {"enterprise": TRADER, "payer": PAYER, "bank": BANK,
+                                  "customs_office": CUSTOMS}
     (waiting,) = requires(result, "declaration")
     assert (waiting.states, waiting.code) == (("tax_due",), "STATE_CONFLICT")
     (move,) = ops_of(result, Transition)

@@ -133,6 +133,23 @@ async def test_require_matches_data_containing_a_value(store: Store) -> None:
         assert await run_one(store, holding(wrong)) == ("rejected", "RULE_VIOLATION")
 
 
+async def test_require_by_owner_looks_among_that_owners_entities_only(store: Store) -> None:
+    k, ours, theirs = key(), enterprise(), enterprise()
+    await run_one(store, Create("agreement", f"{k}-1", "approved", ours, {"district": "2200"}))
+    await run_one(store, Create("agreement", f"{k}-2", "approved", theirs, {"district": "5300"}))
+
+    def agreement(owner: str, district: str, key: str | None = None) -> Require:
+        return Require("agreement", ("approved",), key=key, owner=owner,
+                       contains={"district": district})
+
+    assert await run_one(store, agreement(ours, "2200")) == ("accepted", "OK")
+    assert await run_one(store, agreement(theirs, "5300")) == ("accepted", "OK")
+    assert await run_one(store, agreement(ours, "5300")) == ("rejected", "RULE_VIOLATION")
+    assert await run_one(store, agreement(theirs, "2200", f"{k}-1")) == (
+        "rejected", "RULE_VIOLATION")
+    assert await run_one(store, agreement(ours, "2200", f"{k}-1")) == ("accepted", "OK")
+
+
 async def test_failing_op_rolls_back_its_document_only(one_batch_store: Store, sql: Sql) -> None:
     store = one_batch_store
     k = key()

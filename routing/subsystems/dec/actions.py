@@ -63,10 +63,9 @@ class Release(Action, forbid_unknown_fields=True, kw_only=True):
 
 
 def parties_match(body: Action, extra: dict[str, str]) -> Require:
-    where = " && ".join(f"$.{name} == ${name}" for name in ("consignor", "customs_office", *extra))
     return Require(
-        "declaration", DECLARATION_STATES, key=body.declaration, where=where,
-        vars={"consignor": body.consignor, "customs_office": body.customs_office, **extra},
+        "declaration", DECLARATION_STATES, key=body.declaration,
+        contains={"consignor": body.consignor, "customs_office": body.customs_office, **extra},
         code="REFERENCE_UNKNOWN", path="$.body.declaration",
         message=f"no declaration {body.declaration} with this consignor and customs office")
 

@@ -24,7 +24,8 @@ from routing.ops import Op, Require, Transition
 from routing.subsystems.dec.schema import PAPERLESS_ENTRY_TYPES, Declaration
 
 CHINA = timezone(timedelta(hours=8))
-IS_CUSTOMS = '$.type == "department" && $.department_kind == "customs"'
+# Equalities go in `contains` rather than a jsonpath, which the store parses on every check.
+CUSTOMS = {"type": "department", "department_kind": "customs"}
 COVERS = (
     '$.trader == $trader && $.broker == $broker'
     ' && $.valid_from <= $day && $.valid_to >= $day'
@@ -48,15 +49,15 @@ def china_day(moment: datetime) -> str:
 
 def declaration_parties(body: Declaration, declarant: str, received_at: datetime) -> list[Op]:
     ops: list[Op] = [consignor_may_trade(body), Require(
-        "enterprise", ("active",), key=body.customs_office, where=IS_CUSTOMS,
+        "enterprise", ("active",), key=body.customs_office, contains=CUSTOMS,
         message=f"{body.customs_office} is not an active customs department",
         path="$.body.customs_office")]
     if declarant != body.consignor:
         ops += broker_is_entrusted(body, declarant, china_day(received_at))
     if body.entry_type in PAPERLESS_ENTRY_TYPES:
         ops.append(Require(
-            "paperless", ("approved",), where="$.enterprise == $e && $.district == $d",
-            vars={"e": declarant, "d": body.declare_district},
+            "paperless", ("approved",), owner=declarant,
+            contains={"district": body.declare_district},
             message=f"no approved paperless agreement with district {body.declare_district}",
             path="$.body.entry_type"))
     return ops
@@ -64,11 +65,13 @@ def declaration_parties(body: Declaration, declarant: str, received_at: datetime
 
 def consignor_may_trade(body: Declaration) -> Require:
     if body.trade_mode in processing_trade_modes():
-        where, who = '$.type == "trader" || $.type == "processor"', "a trader or processor"
-    else:
-        where, who = '$.type == "trader"', "a trader (processors only in processing trade)"
-    return Require("enterprise", ("active",), key=body.consignor, where=where,
-                   message=f"the consignor must be an active {who}", path="$.body.consignor")
+        return Require("enterprise", ("active",), key=body.consignor,
+                       where='$.type == "trader" || $.type == "processor"',
+                       message="the consignor must be an active trader or processor",
+                       path="$.body.consignor")
+    return Require("enterprise", ("active",), key=body.consignor, contains={"type": "trader"},
+                   message="the consignor must be an active trader (processors only in "
+                           "processing trade)", path="$.body.consignor")
 
 
 def broker_is_entrusted(body: Declaration, declarant: str, day: str) -> list[Op]:
@@ -76,7 +79,7 @@ def broker_is_entrusted(body: Declaration, declarant: str, day: str) -> list[Op]
         raise RuleViolation("a declaration for another enterprise names its entrustment",
                             path="$.body.entrustment")
     return [
-        Require("enterprise", ("active",), key=declarant, where='$.type == "broker"',
+        Require("enterprise", ("active",), key=declarant, contains={"type": "broker"},
                 message="only the consignor itself or a broker may declare", path="$.sender"),
         Require("entrustment", ("active",), key=body.entrustment, where=COVERS,
                 vars={"trader": body.consignor, "broker": declarant, "day": day,

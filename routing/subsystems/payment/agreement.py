@@ -16,10 +16,10 @@ import msgspec
 
 from routing.ops import Create, Op, Require
 from routing.registry import Decision, DocContext, DocSpec, Event
-from routing.subsystems.dec.parties import IS_CUSTOMS
+from routing.subsystems.dec.parties import CUSTOMS
 from routing.subsystems.dec.types import CustomsCode, doc_key, recipients
 
-IS_BANK = '$.type == "department" && $.department_kind == "bank"'
+BANK = {"type": "department", "department_kind": "bank"}
 BankAccount = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{8,32}$")]
 
 
@@ -34,9 +34,9 @@ def agree(ctx: DocContext, body: Agreement) -> Decision:
     key = doc_key(ctx.sender, ctx.doc_id)
     payer = body.payer or ctx.sender
     ops: list[Op] = [
-        Require("enterprise", ("active",), key=body.bank, where=IS_BANK,
+        Require("enterprise", ("active",), key=body.bank, contains=BANK,
                 message=f"{body.bank} is not an active bank", path="$.body.bank"),
-        Require("enterprise", ("active",), key=body.customs_office, where=IS_CUSTOMS,
+        Require("enterprise", ("active",), key=body.customs_office, contains=CUSTOMS,
                 message=f"{body.customs_office} is not an active customs department",
                 path="$.body.customs_office"),
     ]

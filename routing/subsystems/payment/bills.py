@@ -92,10 +92,8 @@ def instruct(ctx: DocContext, body: Instruct) -> Decision:
         bill_is(body),
         amount_is(body.bill, amount),
         Require("payment_agreement", AGREEMENT_STATES, key=body.agreement,
-                where="$.enterprise == $c && $.payer == $me && $.bank == $bank"
-                      " && $.customs_office == $office",
-                vars={"c": body.consignor, "me": ctx.sender, "bank": body.bank,
-                      "office": initiator(body.bill)},
+                contains={"enterprise": body.consignor, "payer": ctx.sender, "bank": body.bank,
+                          "customs_office": initiator(body.bill)},
                 message="no active payment agreement lets the sender pay this consignor's "
                         "bills at this bank", path="$.body.agreement"),
         Transition("tax_bill", body.bill, rule.from_states, rule.to_state,

@@ -1,0 +1,42 @@
+-- A Require may name the owner of the entity it looks for.
+--
+-- Without a key, a Require read every entity of its kind in the given states: a
+-- paperless declaration's check for an approved agreement with its district went
+-- through the approved agreements of all enterprises, 159 us a check with 370 of
+-- them, and more with every enterprise that signs one. Given the owner, it reads
+-- that enterprise's entities of the kind only, through entities_kind_owner.
+
+CREATE OR REPLACE FUNCTION eport_require(op jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    wanted jsonb := coalesce(op->'contains', '{}');
+BEGIN
+    IF op->>'key' IS NOT NULL THEN
+        PERFORM 1 FROM entities e
+        WHERE e.kind = op->>'kind' AND e.key = op->>'key'
+          AND (op->>'owner' IS NULL OR e.owner = op->>'owner')
+          AND op->'states' ? e.state
+          AND e.data @> wanted
+          AND (op->>'where' IS NULL
+               OR jsonb_path_match(e.data, (op->>'where')::jsonpath, op->'vars', true) IS TRUE);
+    ELSIF op->>'owner' IS NOT NULL THEN
+        PERFORM 1 FROM entities e
+        WHERE e.kind = op->>'kind' AND e.owner = op->>'owner'
+          AND op->'states' ? e.state
+          AND e.data @> wanted
+          AND (op->>'where' IS NULL
+               OR jsonb_path_match(e.data, (op->>'where')::jsonpath, op->'vars', true) IS TRUE)
+        LIMIT 1;
+    ELSE
+        PERFORM 1 FROM entities e
+        WHERE e.kind = op->>'kind'
+          AND op->'states' ? e.state
+          AND e.data @> wanted
+          AND (op->>'where' IS NULL
+               OR jsonb_path_match(e.data, (op->>'where')::jsonpath, op->'vars', true) IS TRUE)
+        LIMIT 1;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM eport_fail(op->>'code', op->>'message', op->>'path');
+    END IF;
+END $$;
