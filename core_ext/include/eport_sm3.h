@@ -32,17 +32,24 @@ static const uint32_t SM3_K[64] = {
 };
 
 /* One round, renaming registers instead of moving them: the caller rotates
- * the argument order, so new A lands in D's slot and new E in H's. */
-#define SM3_ROUND(A, B, C, D, E, F, G, H, j, FF, GG)                       \
-    do {                                                                 \
-        uint32_t a12 = SM3_ROTL(A, 12);                                  \
-        uint32_t ss1 = SM3_ROTL(a12 + E + SM3_K[j], 7);                  \
-        uint32_t tt1 = FF(A, B, C) + D + (ss1 ^ a12) + (w[j] ^ w[j + 4]); \
-        uint32_t tt2 = GG(E, F, G) + H + ss1 + w[j];                     \
-        B = SM3_ROTL(B, 9);                                              \
-        F = SM3_ROTL(F, 19);                                             \
-        D = tt1;                                                         \
-        H = SM3_P0(tt2);                                                 \
+ * the argument order, so new A lands in D's slot and new E in H's. The message
+ * words live in a ring of 16: W[j + 4] is expanded just before round j reads it,
+ * into the slot of W[j - 12], which no later round or expansion reads. */
+#define SM3_W(j) w[(j) & 15]
+#define SM3_EXPAND(k)                                                                 \
+    (SM3_W(k) = SM3_P1(SM3_W((k) - 16) ^ SM3_W((k) - 9) ^ SM3_ROTL(SM3_W((k) - 3), 15)) \
+                ^ SM3_ROTL(SM3_W((k) - 13), 7) ^ SM3_W((k) - 6))
+#define SM3_ROUND(A, B, C, D, E, F, G, H, j, FF, GG)                        \
+    do {                                                                  \
+        if ((j) + 4 >= 16) SM3_EXPAND((j) + 4);                           \
+        uint32_t a12 = SM3_ROTL(A, 12);                                   \
+        uint32_t ss1 = SM3_ROTL(a12 + E + SM3_K[j], 7);                   \
+        uint32_t tt1 = FF(A, B, C) + D + (ss1 ^ a12) + (SM3_W(j) ^ SM3_W((j) + 4)); \
+        uint32_t tt2 = GG(E, F, G) + H + ss1 + SM3_W(j);                  \
+        B = SM3_ROTL(B, 9);                                               \
+        F = SM3_ROTL(F, 19);                                              \
+        D = tt1;                                                          \
+        H = SM3_P0(tt2);                                                  \
     } while (0)
 
 #define SM3_ROUND4(j, FF, GG)                                 \
@@ -52,15 +59,11 @@ static const uint32_t SM3_K[64] = {
     SM3_ROUND(b, c, d, a, f, g, h, e, (j) + 3, FF, GG)
 
 static void sm3_compress(uint32_t state[8], const uint8_t *block, size_t blocks) {
-    uint32_t w[68];
+    uint32_t w[16];
     for (; blocks > 0; blocks--, block += 64) {
         for (int j = 0; j < 16; j++)
             w[j] = (uint32_t)block[4 * j] << 24 | (uint32_t)block[4 * j + 1] << 16 |
                    (uint32_t)block[4 * j + 2] << 8 | block[4 * j + 3];
-        for (int j = 16; j < 68; j++) {
-            uint32_t x = w[j - 16] ^ w[j - 9] ^ SM3_ROTL(w[j - 3], 15);
-            w[j] = SM3_P1(x) ^ SM3_ROTL(w[j - 13], 7) ^ w[j - 6];
-        }
         uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
         uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
         SM3_ROUND4(0, SM3_FF0, SM3_FF0);
