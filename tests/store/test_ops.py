@@ -14,7 +14,7 @@ import trio
 
 from gateway.store import Outcome, Store, Submission
 from gateway.store.ops_encoding import encode_document, json_array
-from gateway.store.queries import APPLY_OPS
+from gateway.store.queries import APPLY_OPS, ENTITIES_IN_STATES
 from routing.ops import Create, Credit, Debit, NextSerial, Op, Open, Require, Transition
 
 from .helpers import Sql, enterprise, submission
@@ -343,6 +343,37 @@ async def test_only_card_and_enterprise_changes_are_announced(store: Store) -> N
         assert await notices.receive() == f"enterprise:{k}"
         await run_one(store, Create("card", k, "active", "E1", {}))
         assert await notices.receive() == f"card:{k}"
+
+
+async def test_an_update_in_the_same_state_stays_on_its_page(store: Store, sql: Sql) -> None:
+    """No index covers what such a transition changes, and pages keep room for it:
+    a HOT update, with no new index entries."""
+    k = key()
+    await run_one(store, Create("entrustment", k, "active", "E1", {"used": False}))
+    marked = encode_document(submission(enterprise(), "USE-1", ops=(
+        Transition("entrustment", k, ("active",), "active", {"used": True}),)))
+
+    async def hot_updates(conn: asyncpg.Connection) -> tuple[int, int]:
+        async with conn.transaction():
+            await conn.fetchval(APPLY_OPS, json_array([marked]))
+            return tuple(await conn.fetchrow(  # type: ignore[return-value]
+                "SELECT pg_stat_get_xact_tuples_updated('entities'::regclass),"
+                " pg_stat_get_xact_tuples_hot_updated('entities'::regclass)"))
+
+    assert await sql.run(hot_updates) == (1, 1)
+    options = await sql.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'entities'::regclass")
+    assert options == ["fillfactor=80"]
+
+
+async def test_the_revocation_list_finds_ended_cards_through_an_index(
+        store: Store, sql: Sql) -> None:
+    async def plan(conn: asyncpg.Connection) -> str:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            rows = await conn.fetch("EXPLAIN " + ENTITIES_IN_STATES, "card", ["revoked"])
+        return "\n".join(row[0] for row in rows)
+
+    assert "entities_card_state" in await sql.run(plan)
 
 
 async def test_unstorable_or_broken_ops_reject_only_their_document(store: Store) -> None:
