@@ -150,6 +150,22 @@ async def test_require_by_owner_looks_among_that_owners_entities_only(store: Sto
     assert await run_one(store, agreement(ours, "2200", f"{k}-1")) == ("accepted", "OK")
 
 
+async def test_a_require_sees_what_the_documents_before_it_in_the_batch_wrote(
+        store: Store, sql: Sql) -> None:
+    k, sender = key(), enterprise()
+    docs = [(Create("decl", k, "draft", "E1"),),
+            (Require("decl", ("draft",), key=k),),
+            (Transition("decl", k, ("draft",), "sent"),),
+            (Require("decl", ("draft",), key=k, path="$.body.decl"),),
+            (Require("decl", ("sent",), key=k), Require("decl", ("sent",), owner="E1"))]
+    payload = json_array([encode_document(submission(sender, f"D-{i}", ops=ops))
+                          for i, ops in enumerate(docs)])
+    results = json.loads(await sql.fetchval(APPLY_OPS + "::text", payload))
+    assert [(r["ok"], r.get("code"), r.get("path")) for r in results] == [
+        (True, None, None), (True, None, None), (True, None, None),
+        (False, "RULE_VIOLATION", "$.body.decl"), (True, None, None)]
+
+
 async def test_failing_op_rolls_back_its_document_only(one_batch_store: Store, sql: Sql) -> None:
     store = one_batch_store
     k = key()
