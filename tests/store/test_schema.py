@@ -35,6 +35,25 @@ async def test_documents_and_feed_are_partitioned_with_days_ahead(store: Store, 
             assert f"{parent}_p{today + timedelta(days=ahead):%Y%m%d}" in names
 
 
+async def test_identifiers_in_keys_compare_byte_by_byte(store: Store, sql: Sql) -> None:
+    """Keys are never sorted for people: no strcoll in their indexes (0012, 0018)."""
+    keyed = {"doc_keys": {"sender", "doc_id"}, "documents": {"sender", "doc_id"},
+             "feed": {"enterprise"}, "enterprise_seq": {"enterprise"}, "counters": {"counter"},
+             "entities": {"kind", "key", "owner", "state"}, "entity_history": {"kind", "key"}}
+    rows = await sql.fetch(
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND table_name = ANY($1::text[])", list(keyed))
+    found = {(r["table_name"], r["column_name"]): r["collation_name"] for r in rows}
+    assert {(t, c): found[(t, c)] for t, columns in keyed.items() for c in columns} == {
+        (t, c): "C" for t, columns in keyed.items() for c in columns}
+    partitions = await sql.fetchval(
+        "SELECT count(*) FROM information_schema.columns c JOIN pg_inherits i"
+        " ON i.inhrelid = (quote_ident(c.table_name))::regclass"
+        " WHERE c.column_name = 'sender' AND c.collation_name IS DISTINCT FROM 'C'"
+        " AND i.inhparent = 'documents'::regclass")
+    assert partitions == 0
+
+
 async def test_retention_drops_old_days_and_keeps_their_keys(
     tmp_path: Path, database_url: str, sql: Sql
 ) -> None:
