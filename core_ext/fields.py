@@ -29,6 +29,8 @@ The table-aware checks take an optional ``CodeTables``; by default they use
 
 from __future__ import annotations
 
+from collections.abc import KeysView as _KeysView
+
 from core_ext._checkchars import check_org_code, check_uscc, org_code_check_char, uscc_check_char
 from core_ext._fixed import format_fixed, parse_fixed
 from core_ext._shapes import (
@@ -56,6 +58,10 @@ from core_ext.code_tables import (
     default_tables,
 )
 from core_ext.field_error import REASONS, FieldError
+
+# The default tables' code sets, by table: a check is a dict lookup and a set test
+# (tables never change once loaded, and default_tables() is one per process).
+_DEFAULT_CODES: dict[str, _KeysView[str]] = {}
 
 __all__ = [
     "REASONS",
@@ -98,7 +104,13 @@ def check_code(table: TableName, value: object, tables: CodeTables | None = None
     """Raise FieldError unless ``value`` is a code of ``table`` (exact, case-sensitive)."""
     if not isinstance(value, str):
         raise FieldError("not_string", f"a {table} code must be a string")
-    if value not in (tables or default_tables())[table].codes:
+    if tables is None:
+        codes = _DEFAULT_CODES.get(table)
+        if codes is None:
+            codes = _DEFAULT_CODES[table] = default_tables()[table].codes
+    else:
+        codes = tables[table].codes
+    if value not in codes:
         raise FieldError("unknown_code", f"{value[:20]!r} is not in {table}")
 
 
