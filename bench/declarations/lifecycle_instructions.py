@@ -25,17 +25,14 @@ both: ``ratio`` = now / then.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import shutil
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from bench.declarations.moves_instructions import Cluster
+from bench.declarations.moves_instructions import Cluster, work_instructions
 from gateway.store.migrator import migrate, shipped_migrations
 from gateway.store.model import Submission
 from gateway.store.ops_encoding import encode_document, json_array
@@ -186,17 +183,8 @@ async def _all_succeed(conn: asyncpg.Connection, work: list[str]) -> None:
 
 
 def per_document(until: int | None, standing: int, declarations: int) -> float:
-    with tempfile.TemporaryDirectory(prefix="eport-lifecycle-") as tmp:
-        cluster = Cluster(Path(tmp))
-        cluster.init()
-        cluster.start()
-        try:
-            asyncio.run(prepare(cluster, until, standing, declarations))
-        finally:
-            cluster.stop()
-        idle = cluster.instructions("postgres", "SELECT 1;\n\n")
-        busy = cluster.instructions("postgres", work(-(-3 * declarations // BATCH)))
-    return (busy - idle) / (3 * declarations)
+    return work_instructions(lambda cluster: prepare(cluster, until, standing, declarations),
+                             work(-(-3 * declarations // BATCH))) / (3 * declarations)
 
 
 def main() -> None:

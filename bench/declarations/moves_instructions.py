@@ -31,9 +31,11 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pgserver
@@ -142,18 +144,25 @@ async def prepare(cluster: Cluster, until: int | None, lines: int, writeoffs: in
         await conn.close()
 
 
-def per_writeoff(until: int | None, lines: int, writeoffs: int) -> float:
-    with tempfile.TemporaryDirectory(prefix="eport-moves-") as tmp:
+def work_instructions(prepare: Callable[[Cluster], Coroutine[Any, Any, None]], sql: str) -> int:
+    """Instructions a single-user backend spends on ``sql`` over one with nothing to do,
+    in a throwaway cluster that ``prepare`` filled."""
+    with tempfile.TemporaryDirectory(prefix="eport-instructions-") as tmp:
         cluster = Cluster(Path(tmp))
         cluster.init()
         cluster.start()
         try:
-            asyncio.run(prepare(cluster, until, lines, writeoffs))
+            asyncio.run(prepare(cluster))
         finally:
             cluster.stop()
         idle = cluster.instructions("postgres", "SELECT 1;\n\n")
-        busy = cluster.instructions("postgres", WORK.format(lines=LINES_PER_LICENCE))
-    return (busy - idle) / writeoffs
+        busy = cluster.instructions("postgres", sql)
+    return busy - idle
+
+
+def per_writeoff(until: int | None, lines: int, writeoffs: int) -> float:
+    return work_instructions(lambda cluster: prepare(cluster, until, lines, writeoffs),
+                             WORK.format(lines=LINES_PER_LICENCE)) / writeoffs
 
 
 def main() -> None:
