@@ -49,7 +49,8 @@ async def test_identifiers_in_keys_compare_byte_by_byte(store: Store, sql: Sql) 
     partitions = await sql.fetchval(
         "SELECT count(*) FROM information_schema.columns c JOIN pg_inherits i"
         " ON i.inhrelid = (quote_ident(c.table_name))::regclass"
-        " WHERE c.column_name = 'sender' AND c.collation_name IS DISTINCT FROM 'C'"
+        " WHERE c.table_schema = 'public' AND c.column_name = 'sender'"
+        " AND c.collation_name IS DISTINCT FROM 'C'"
         " AND i.inhparent = 'documents'::regclass")
     assert partitions == 0
 
