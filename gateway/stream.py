@@ -6,7 +6,8 @@
 
 A bad auth, a frame over the limit, an unknown op or more unanswered submits
 than the credit close the connection with 1008. Results are written by one
-writer task, so concurrent commits never interleave frames.
+writer task, so concurrent commits never interleave frames; the frames waiting
+when it wakes go out in one socket write (``held_writes``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import msgspec
 import trio
 from quart import Websocket
 
+from gateway.held_writes import held_writes
 from gateway.ingest import Answer
 from gateway.metrics import OPEN_STREAMS
 from gateway.runtime import Runtime, utc_now
@@ -165,8 +167,17 @@ def result_frame(seq: int, answer: Answer) -> bytes:
 
 
 async def _writer(ws: Websocket, outbox: trio.MemoryReceiveChannel[bytes]) -> None:
+    """Every frame waiting when the writer wakes goes out in one socket write."""
     async for frame in outbox:
-        await ws.send(frame.decode())
+        frames = [frame]
+        while True:
+            try:
+                frames.append(outbox.receive_nowait())
+            except trio.WouldBlock:
+                break
+        async with held_writes():
+            for ready in frames:
+                await ws.send(ready.decode())
 
 
 async def _events(runtime: Runtime, enterprise: str,

@@ -40,6 +40,7 @@ from hypercorn.utils import (
 )
 
 from gateway.accept import ConnectionTable, LeastConnectionsListener
+from gateway.held_writes import HoldingConnection
 
 
 def address_of(bind: str) -> tuple[socket.AddressFamily, str, int]:
@@ -63,13 +64,15 @@ def listening_socket(bind: str, backlog: int) -> socket.socket:
     return listening
 
 
-class _Connection(TCPServer):
+class _Connection(HoldingConnection, TCPServer):
     """hypercorn's connection, closed once the peer has closed and nothing is in flight.
 
     hypercorn keeps waiting out the keep-alive timeout after the peer's FIN when the
     last request had a body that the application read: the socket stayed in
     CLOSE_WAIT for ``keep_alive_s`` (75 s) after every such client closed, a file
     descriptor and a task each.
+
+    It also holds the writes of a task inside ``held_writes()`` (a stream's writer).
     """
 
     async def _read_data(self) -> None:
