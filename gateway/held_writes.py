@@ -8,9 +8,14 @@ the system calls were a sixth of a worker's main thread in a stream load test.
 Inside ``held_writes()``, a connection that holds writes (``HoldingConnection``,
 mixed into the server's connection class) keeps the bytes this task sends and
 writes them all when the block ends. Bytes another task sends meanwhile (a pong,
-a close frame) go out after the held ones, so the wire carries every byte in the
-order the protocol produced it. Outside the block, or on a connection class
-without the mixin, every write goes out at once as before.
+a close frame) go out after the held ones, and closing the connection first writes
+what is held, so the wire carries every byte in the order the protocol produced
+it. Outside the block, or on a connection class without the mixin, every write
+goes out at once as before.
+
+Holding an HTTP/1.1 answer's head and body for one write was measured and left
+out: single documents at 64 connections went 1,435/1,384/1,423 -> 1,251/1,275/1,453
+docs/s in three alternating pairs.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from hypercorn.events import Event, RawData
+from hypercorn.events import Closed, Event, RawData
 
 if TYPE_CHECKING:
     from hypercorn.trio.tcp_server import TCPServer as _Base
@@ -47,6 +52,8 @@ class HoldingConnection(_Base):
                 return
             if self._held is not None:
                 event = RawData(data=self._take() + event.data)
+        elif isinstance(event, Closed):
+            await self.flush()  # before the socket closes
         await super().protocol_send(event)
 
     async def flush(self) -> None:

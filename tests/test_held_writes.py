@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from hypercorn.events import Event, RawData, Updated
+from hypercorn.events import Closed, Event, RawData, Updated
 
 from gateway.held_writes import HoldingConnection, held_writes
 
@@ -61,14 +61,24 @@ async def test_another_tasks_bytes_follow_the_held_ones() -> None:
     assert connection.sent == [b"frame1pong", b"frame2"]
 
 
+async def test_a_close_writes_what_is_held_first() -> None:
+    connection = _Connection()
+    closed = Closed()
+    async with held_writes():
+        await connection.protocol_send(RawData(data=b"head"))
+        await connection.protocol_send(RawData(data=b"body"))
+        await connection.protocol_send(closed)
+        assert connection.sent == [b"headbody", closed]
+
+
 async def test_other_events_pass_at_once() -> None:
     connection = _Connection()
     updated = Updated(idle=True)
     async with held_writes():
-        await connection.protocol_send(RawData(data=b"frame"))
+        await connection.protocol_send(RawData(data=b"answer"))
         await connection.protocol_send(updated)
         assert connection.sent == [updated]
-    assert connection.sent == [updated, b"frame"]
+    assert connection.sent == [updated, b"answer"]
 
 
 async def test_held_bytes_go_out_when_the_block_fails() -> None:
