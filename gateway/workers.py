@@ -41,6 +41,7 @@ from hypercorn.utils import (
 
 from gateway.accept import ConnectionTable, LeastConnectionsListener
 from gateway.held_writes import HoldingConnection
+from gateway.idle_timer import IdleTimer
 
 
 def address_of(bind: str) -> tuple[socket.AddressFamily, str, int]:
@@ -72,14 +73,23 @@ class _Connection(HoldingConnection, TCPServer):
     CLOSE_WAIT for ``keep_alive_s`` (75 s) after every such client closed, a file
     descriptor and a task each.
 
-    It also holds the writes of a task inside ``held_writes()`` (a stream's writer).
+    It also holds the writes of a task inside ``held_writes()`` (a stream's writer)
+    and times idleness out with one task a connection (``IdleTimer``).
     """
+
+    def __init__(self, app: AppWrapper, config: HypercornConfig, context: WorkerContext,
+                 state: LifespanState, stream: trio.SocketStream) -> None:
+        # hypercorn annotates the stream as TLS; it serves a plain one as well.
+        super().__init__(app, config, context, state, stream)  # type: ignore[arg-type]
+        self._idle = IdleTimer(config.keep_alive_timeout, context.terminated,
+                               self._initiate_server_close)
+        self.idle_task = self._idle
 
     async def _read_data(self) -> None:
         await super()._read_data()
         # Nothing more can arrive: a request in flight still gets its answer (its end
         # closes the connection), an idle connection closes now.
-        await self.idle_task.stop()
+        self._idle.end()
 
 
 async def serve(app: AppWrapper, config: HypercornConfig, listening: socket.socket,
@@ -98,8 +108,7 @@ async def serve(app: AppWrapper, config: HypercornConfig, listening: socket.sock
 
         async def connection(stream: trio.SocketStream) -> None:
             try:
-                # hypercorn annotates the stream as TLS; it serves a plain one as well.
-                await _Connection(app, config, context, state, stream)  # type: ignore[arg-type]
+                await _Connection(app, config, context, state, stream)
             finally:
                 listener.closed()
 

@@ -31,6 +31,14 @@ async def test_writes_outside_a_block_go_out_at_once() -> None:
     assert connection.sent == [b"a", b"b"]
 
 
+async def test_an_empty_write_is_dropped() -> None:
+    connection = _Connection()
+    await connection.protocol_send(RawData(data=b""))
+    async with held_writes():
+        await connection.protocol_send(RawData(data=b""))
+    assert connection.sent == []
+
+
 async def test_a_block_writes_each_connection_once_when_it_ends() -> None:
     first, second = _Connection(), _Connection()
     async with held_writes():

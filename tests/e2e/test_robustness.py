@@ -197,3 +197,37 @@ def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
     while closing_waits(serving) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert closing_waits(serving) == 0
+
+
+def test_a_keep_alive_connection_closes_after_its_idle_time_and_not_before(
+        gateway: Gateway, tmp_path: Path) -> None:
+    (tmp_path / "home").symlink_to(gateway.home)
+    serving = start_gateway(tmp_path, gateway.database_url, env={"EPORT_KEEP_ALIVE_S": "2"})
+    port = int(serving.url.rsplit(":", 1)[1])
+    body = b'{"not": "an envelope"}'
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            for _ in range(4):  # 4 s in all: each answer gives the connection 2 s again
+                conn.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: gateway\r\n"
+                             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))
+                assert read_answer(conn).startswith(b"HTTP/1.1 400")
+                time.sleep(1)
+            idle_since = time.monotonic() - 1
+            assert conn.recv(4096) == b""
+            assert 1.5 < time.monotonic() - idle_since < 15
+    finally:
+        stop_gateway(serving)
+
+
+def read_answer(conn: socket.socket) -> bytes:
+    """One whole HTTP/1.1 answer with a Content-Length, head and body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        body += conn.recv(4096)
+    return data
