@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import request_seconds
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
@@ -111,5 +112,6 @@ async def respond(send: Send, answer: Answer) -> None:
         headers.append((b"eport-replay", b"true"))
     if answer.retry_after is not None:
         headers.append((b"retry-after", str(max(1, round(answer.retry_after))).encode()))
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
+    async with held_writes():
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})

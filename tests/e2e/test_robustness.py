@@ -27,6 +27,8 @@ from tests.store.conftest import PrivateServer
 from tests.store.helpers import Sql
 
 JSON = {"content-type": "application/json"}
+BAD_POST = (b"POST /v1/documents HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 22\r\n\r\n{\"not\": \"an envelope\"}")
 
 
 def register_doc(gateway: Gateway, doc_id: str | None = None) -> dict[str, object]:
@@ -186,12 +188,9 @@ def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
     # hypercorn alone held each one open for the keep-alive timeout (75 s).
     serving = gateway if workers == 1 else twin_gateway
     port = int(serving.url.rsplit(":", 1)[1])
-    body = b'{"not": "an envelope"}'
     for _ in range(20):
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-            conn.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: gateway\r\n"
-                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(body), body))
+            conn.sendall(BAD_POST)
             assert conn.recv(4096).startswith(b"HTTP/1.1 400")
     deadline = time.monotonic() + 5
     while closing_waits(serving) and time.monotonic() < deadline:
@@ -204,13 +203,10 @@ def test_a_keep_alive_connection_closes_after_its_idle_time_and_not_before(
     (tmp_path / "home").symlink_to(gateway.home)
     serving = start_gateway(tmp_path, gateway.database_url, env={"EPORT_KEEP_ALIVE_S": "2"})
     port = int(serving.url.rsplit(":", 1)[1])
-    body = b'{"not": "an envelope"}'
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
             for _ in range(4):  # 4 s in all: each answer gives the connection 2 s again
-                conn.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: gateway\r\n"
-                             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                             % (len(body), body))
+                conn.sendall(BAD_POST)
                 assert read_answer(conn).startswith(b"HTTP/1.1 400")
                 time.sleep(1)
             idle_since = time.monotonic() - 1
@@ -220,14 +216,28 @@ def test_a_keep_alive_connection_closes_after_its_idle_time_and_not_before(
         stop_gateway(serving)
 
 
+def test_an_answer_leaves_in_one_write(gateway: Gateway) -> None:
+    # Its head and body in one segment: the first read has all of it.
+    port = int(gateway.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(BAD_POST)
+        data = conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert len(body) == content_length(head) > 0
+
+
 def read_answer(conn: socket.socket) -> bytes:
     """One whole HTTP/1.1 answer with a Content-Length, head and body."""
     data = b""
     while b"\r\n\r\n" not in data:
         data += conn.recv(4096)
     head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:")))
-    while len(body) < length:
+    while len(body) < content_length(head):
         body += conn.recv(4096)
-    return data
+    return head + b"\r\n\r\n" + body
+
+
+def content_length(head: bytes) -> int:
+    return int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")))
