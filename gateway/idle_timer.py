@@ -70,7 +70,7 @@ class IdleTimer(TrioSingleTask):
                 self._waiting = None
                 if self._deadline != math.inf:
                     break  # idle until its deadline, or idle as the worker terminates
-                # The worker terminates while a request is in flight.
+                # Terminated, or its time up just as a request came in: wait for the answer.
                 self._idle_again = trio.Event()
                 await self._idle_again.wait()
                 self._idle_again = None
