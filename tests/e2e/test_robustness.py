@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -200,20 +202,15 @@ def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
 
 def test_a_keep_alive_connection_closes_after_its_idle_time_and_not_before(
         gateway: Gateway, tmp_path: Path) -> None:
-    (tmp_path / "home").symlink_to(gateway.home)
-    serving = start_gateway(tmp_path, gateway.database_url, env={"EPORT_KEEP_ALIVE_S": "2"})
-    port = int(serving.url.rsplit(":", 1)[1])
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-            for _ in range(4):  # 4 s in all: each answer gives the connection 2 s again
-                conn.sendall(BAD_POST)
-                assert read_answer(conn).startswith(b"HTTP/1.1 400")
-                time.sleep(1)
-            idle_since = time.monotonic() - 1
-            assert conn.recv(4096) == b""
-            assert 1.5 < time.monotonic() - idle_since < 15
-    finally:
-        stop_gateway(serving)
+    with own_gateway(gateway, tmp_path, {"EPORT_KEEP_ALIVE_S": "2"}) as port, \
+            socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        for _ in range(4):  # 4 s in all: each answer gives the connection 2 s again
+            conn.sendall(BAD_POST)
+            assert read_answer(conn).startswith(b"HTTP/1.1 400")
+            time.sleep(1)
+        idle_since = time.monotonic() - 1
+        assert conn.recv(4096) == b""
+        assert 1.5 < time.monotonic() - idle_since < 15
 
 
 def test_an_answer_leaves_in_one_write(gateway: Gateway) -> None:
@@ -241,3 +238,34 @@ def read_answer(conn: socket.socket) -> bytes:
 def content_length(head: bytes) -> int:
     return int(next(line.split(b":")[1] for line in head.split(b"\r\n")
                     if line.lower().startswith(b"content-length:")))
+
+
+def test_each_read_has_the_body_timeout_and_a_stalled_body_is_cut(
+        gateway: Gateway, tmp_path: Path) -> None:
+    head, _, body = BAD_POST.partition(b"\r\n\r\n")
+    with own_gateway(gateway, tmp_path, {"EPORT_BODY_TIMEOUT_S": "1"}) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(head + b"\r\n\r\n")
+            for start in range(0, len(body), 6):  # 2 s in all, 0.5 s between reads
+                time.sleep(0.5)
+                conn.sendall(body[start:start + 6])
+            assert read_answer(conn).startswith(b"HTTP/1.1 400")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(head + b"\r\n\r\n" + body[:5])
+            stalled_at = time.monotonic()
+            answer = read_answer(conn)
+            assert 0.5 < time.monotonic() - stalled_at < 15
+            assert answer.startswith(b"HTTP/1.1 400") and b"before the body was complete" in answer
+            assert conn.recv(4096) == b""
+
+
+@contextmanager
+def own_gateway(gateway: Gateway, tmp: Path, env: dict[str, str]) -> Iterator[int]:
+    """A gateway process of its own with settings from ``env``, on the session's
+    database and home; yields its port."""
+    (tmp / "home").symlink_to(gateway.home)
+    serving = start_gateway(tmp, gateway.database_url, env=env)
+    try:
+        yield int(serving.url.rsplit(":", 1)[1])
+    finally:
+        stop_gateway(serving)
