@@ -50,6 +50,10 @@ class Gateway:
     log: Path
 
     @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
     def admin(self) -> Signer:
         admin = json.loads((self.home / "admin.json").read_text())
         return Signer(KeyPair.load((self.home / "admin.key").read_bytes()).private_key,
@@ -103,7 +107,7 @@ def batch(gateway: Gateway, envelopes: list[bytes]) -> list[dict[str, Any]]:
 def connections_held(gateway: Gateway) -> list[list[str]]:
     """The status of every connection on the gateway's port that each of its processes
     holds (the parent first, then its children), listening sockets left out."""
-    port = int(gateway.url.rsplit(":", 1)[1])
+    port = gateway.port
     process = psutil.Process(gateway.process.pid)
     return [[c.status for c in p.net_connections("tcp")
              if c.laddr and c.laddr.port == port and c.status != psutil.CONN_LISTEN]

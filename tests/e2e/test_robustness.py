@@ -189,9 +189,8 @@ def test_a_connection_closed_by_the_client_after_a_post_closes_at_once(
         gateway: Gateway, twin_gateway: Gateway, workers: int) -> None:
     # hypercorn alone held each one open for the keep-alive timeout (75 s).
     serving = gateway if workers == 1 else twin_gateway
-    port = int(serving.url.rsplit(":", 1)[1])
     for _ in range(20):
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        with socket.create_connection(("127.0.0.1", serving.port), timeout=30) as conn:
             conn.sendall(BAD_POST)
             assert conn.recv(4096).startswith(b"HTTP/1.1 400")
     deadline = time.monotonic() + 5
@@ -215,8 +214,7 @@ def test_a_keep_alive_connection_closes_after_its_idle_time_and_not_before(
 
 def test_an_answer_leaves_in_one_write(gateway: Gateway) -> None:
     # Its head and body in one segment: the first read has all of it.
-    port = int(gateway.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=30) as conn:
         conn.sendall(BAD_POST)
         data = conn.recv(65536)
     head, _, body = data.partition(b"\r\n\r\n")
@@ -266,6 +264,6 @@ def own_gateway(gateway: Gateway, tmp: Path, env: dict[str, str]) -> Iterator[in
     (tmp / "home").symlink_to(gateway.home)
     serving = start_gateway(tmp, gateway.database_url, env=env)
     try:
-        yield int(serving.url.rsplit(":", 1)[1])
+        yield serving.port
     finally:
         stop_gateway(serving)

@@ -17,7 +17,7 @@ CONNECTIONS = 24
 
 
 def test_connections_split_evenly_over_the_worker_processes(twin_gateway: Gateway) -> None:
-    port = int(twin_gateway.url.rsplit(":", 1)[1])
+    port = twin_gateway.port
     # Connections of earlier tests that a worker still holds would count in the split.
     deadline = time.monotonic() + 10
     while any(connections_held(twin_gateway)) and time.monotonic() < deadline:
