@@ -319,6 +319,12 @@ async def test_a_counter_that_another_batch_filled_meanwhile_makes_the_batch_ret
             await conn.execute("UPDATE counters SET value = 999 WHERE counter = $1", counter)
 
     async def ours() -> None:
+        # Only once the other batch holds the counter's row: a batch that got there first
+        # would commit, and the other would wait for a waiter forever.
+        while not await sql.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'counters' AND l.mode = 'RowShareLock' AND l.granted"):
+            await trio.sleep(0.01)
         outcomes.append(await run_one(store, NextSerial(counter, "n", width=3)))
 
     with trio.fail_after(10):
