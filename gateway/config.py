@@ -25,7 +25,10 @@ class Config:
     bind: str = "127.0.0.1:8080"
     workers: int = 1
     # store
-    pool_size: int = 4
+    # Group-commit writers per worker. One: batches of the same hot enterprises
+    # serialise on its feed's seq row anyway, so one writer per worker commits the
+    # same work in fewer, larger transactions (docs/store.md).
+    pool_size: int = 1
     batch_max_docs: int = 512
     batch_max_wait_ms: float = 2.0
     batch_max_per_line: int = 8  # documents moving one ledger line per batch; 0: no cap

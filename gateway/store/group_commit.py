@@ -3,8 +3,8 @@
 Callers put a submission on one queue and wait for its outcome. Each writer
 task takes the first waiting submission, then everything else already queued
 and whatever arrives within ``max_wait`` of the first, up to ``max_docs``, and
-sends the batch to the store thread as one job (one transaction). Several
-writers run at once, one filling a batch while the others commit.
+sends the batch to the store thread as one job (one transaction). With several
+writers, one fills a batch while the others commit.
 
 A batch takes at most ``max_per_line`` documents that move one ledger line (a
 licence line written off by many declarations): each of them updates that row

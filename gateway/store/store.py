@@ -65,7 +65,7 @@ class Store:
             max_docs=config.batch_max_docs,
             max_wait_s=config.batch_max_wait_ms / 1000,
             timeout_s=config.store_timeout_s,
-            max_queued=max(1, config.batch_max_docs) * max(1, config.pool_size) * 4,
+            max_queued=max(1, config.batch_max_docs) * 16,
             lines=_ledger_lines,
             max_per_line=config.batch_max_per_line,
         )
