@@ -24,6 +24,7 @@ from loadtest.transport import DRIVERS
 from routing.subsystems import REGISTRY
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+CAPPED_BY_CONNECTIONS = ("http1", "batch", "httpx")  # drivers with one request per connection
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +62,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--duration", type=float, default=600.0, help="seconds at most")
     load.add_argument("--warmup", type=float, default=0.0, help="seconds left out of stats")
     load.add_argument("--batch-size", type=int, default=100, help="batch driver only")
-    load.add_argument("--connections", type=int, default=16)
+    load.add_argument("--connections", type=int, default=16,
+                      help="http1, batch, httpx: connections at most (requests beyond them "
+                           "wait in the client); http2: connections opened")
     load.add_argument("--streams", type=int, default=1,
                       help="ws driver only: streams per sending enterprise, used in turn")
     _run_options(load)
@@ -135,7 +138,20 @@ def _report(full: dict[str, Any], out: Path) -> int:
     return 0 if all(checks) else 2
 
 
+def connection_cap_note(driver: str, concurrency: int, connections: int,
+                        rate: float | None) -> str | None:
+    """A closed loop wider than the connection cap queues in the client: say so."""
+    if driver not in CAPPED_BY_CONNECTIONS or rate is not None or concurrency <= connections:
+        return None
+    return (f"note: --concurrency {concurrency} on at most --connections {connections}: "
+            f"{concurrency - connections} requests at a time wait in the client for a "
+            "connection, and the wait counts in their latency")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    note = connection_cap_note(args.driver, args.concurrency, args.connections, args.rate)
+    if note:
+        print(note, file=sys.stderr)
     corpus = Corpus.load(args.corpus)
     load = Load(count=args.count or len(corpus), concurrency=args.concurrency, rate=args.rate,
                 duration_s=args.duration, warmup_s=args.warmup,

@@ -1,5 +1,6 @@
 """Unit tests of the load generator's parts: histogram, outcomes, corpus plan,
-open-loop latency accounting, /proc sampling and the progress line."""
+open-loop latency accounting, /proc sampling, the progress line and the note on a
+closed loop wider than its connections."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import trio
 from core_ext.fields import check_customs_code, check_uscc
 from loadtest import outcomes
 from loadtest.chains import PaymentAgreement
+from loadtest.cli import connection_cap_note
 from loadtest.corpus import Planner, Roster, Shares
 from loadtest.corpus_store import Card, DocEntry
 from loadtest.engine import Engine, Load
@@ -189,3 +191,14 @@ def test_warmup_is_left_out_unless_the_run_ended_within_it() -> None:
     recorder.record(1, [(201, "OK")] * 3, 1.5, 1.5, 2.5)
     assert not recorder.warmup_ignored and recorder.measured.documents == 3
     assert recorder.measured.throughput() == 3.0 and recorder.whole_run.documents == 4
+
+
+def test_a_closed_loop_wider_than_its_connections_is_noted() -> None:
+    note = connection_cap_note("http1", 64, 16, None)
+    assert note is not None and "48 requests at a time wait in the client" in note
+    assert connection_cap_note("batch", 17, 16, None) is not None
+    assert connection_cap_note("httpx", 17, 16, None) is not None
+    assert connection_cap_note("http1", 16, 16, None) is None
+    assert connection_cap_note("http1", 64, 16, 500.0) is None  # open loop: no fixed width
+    assert connection_cap_note("http2", 64, 2, None) is None  # streams share a connection
+    assert connection_cap_note("ws", 512, 16, None) is None
