@@ -25,9 +25,9 @@ class Config:
     bind: str = "127.0.0.1:8080"
     workers: int = 1
     # store
-    # Group-commit writers per worker. One: batches of the same hot enterprises
-    # serialise on its feed's seq row anyway, so one writer per worker commits the
-    # same work in fewer, larger transactions (docs/store.md).
+    # Group-commit writers per worker. One: batches that notify one hot enterprise
+    # wait for each other on its seq row anyway, so more writers only cut the same
+    # work into smaller transactions (docs/store.md).
     pool_size: int = 1
     batch_max_docs: int = 512
     batch_max_wait_ms: float = 2.0
