@@ -84,7 +84,7 @@ async def _receive(ws: Websocket, runtime: Runtime) -> bytes:
 
 async def _handshake(ws: Websocket, runtime: Runtime) -> str:
     nonce = os.urandom(32)
-    await ws.send(msgspec.json.encode({"op": "hello", "nonce": base64.b64encode(nonce).decode()}))
+    await ws.send(_text({"op": "hello", "nonce": base64.b64encode(nonce).decode()}))
     try:
         auth = _auth.decode(await _receive(ws, runtime))
         card = await runtime.cards.resolving(lambda: runtime.cards.get(auth.cert))
@@ -93,9 +93,14 @@ async def _handshake(ws: Websocket, runtime: Runtime) -> str:
             raise _Closed("auth signature does not verify")
     except (msgspec.DecodeError, EportError) as exc:
         raise _Closed(f"auth refused: {exc}") from None
-    await ws.send(msgspec.json.encode(
+    await ws.send(_text(
         {"op": "ready", "enterprise": card.enterprise, "credit": runtime.config.ws_credit}))
     return card.enterprise
+
+
+def _text(message: dict[str, object]) -> str:
+    # A str goes out as a text frame (PROTOCOL.md §5); bytes would go as a binary one.
+    return msgspec.json.encode(message).decode()
 
 
 async def _session(ws: Websocket, runtime: Runtime, enterprise: str) -> str:

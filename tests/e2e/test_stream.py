@@ -104,6 +104,33 @@ async def test_events_reach_streams_on_other_processes(gateway: Gateway,
                                                               "state": "frozen"})
 
 
+async def test_every_frame_from_the_server_is_a_text_frame(gateway: Gateway) -> None:
+    """Text frames, one JSON object each: hello, ready, results and events alike
+    (trio-websocket hands a text frame over as str, a binary one as bytes)."""
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    locked, frozen = gateway.card(enterprise, "operator"), gateway.card(enterprise, "operator")
+    url = gateway.url.replace("http", "ws", 1) + "/v1/stream"
+    async with trio_websocket.open_websocket_url(url, subprotocols=["eport.v1"]) as ws:
+        hello = await ws.get_message()
+        nonce = base64.b64decode(msgspec.json.decode(hello)["nonce"])
+        sig = base64.b64encode(sm2.sign(legal.private_key, nonce)).decode()
+        await ws.send_message(msgspec.json.encode(
+            {"op": "auth", "cert": legal.cert, "sig": sig}).decode())
+        frames = [hello, await ws.get_message()]
+        envelope = legal.document("identity.card_lock", enterprise, lock_body(locked))
+        await ws.send_message((b'{"op":"submit","seq":1,"env":%s}' % envelope).decode())
+        freeze = gateway.admin.document("identity.card_freeze", gateway.platform_code,
+                                        {"card": frozen.cert, "enterprise": enterprise})
+        with gateway.client() as other_process:
+            assert other_process.submit(freeze).status == 201
+        with trio.fail_after(5):
+            while {"result", "event"} - {msgspec.json.decode(f)["op"] for f in frames}:
+                frames.append(await ws.get_message())
+    assert [type(frame) for frame in frames] == [str] * len(frames)
+    assert [msgspec.json.decode(frame)["op"] for frame in frames[:2]] == ["hello", "ready"]
+
+
 async def closed_with(ws: trio_websocket.WebSocketConnection) -> int | None:
     with trio.fail_after(5):
         try:
