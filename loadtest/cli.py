@@ -20,11 +20,10 @@ from loadtest.mix import available
 from loadtest.roster import OnboardingError
 from loadtest.run import RunPlan, run
 from loadtest.scenarios import SCENARIOS
-from loadtest.transport import DRIVERS
+from loadtest.transport import CAPPED_BY_CONNECTIONS, DRIVERS
 from routing.subsystems import REGISTRY
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-CAPPED_BY_CONNECTIONS = ("http1", "batch", "httpx")  # drivers with one request per connection
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,8 @@ from loadtest.outcomes import Outcome
 
 DriverName = Literal["http1", "httpx", "http2", "batch", "ws"]
 DRIVERS: tuple[DriverName, ...] = ("http1", "httpx", "http2", "batch", "ws")
+# One request at a time per connection: ``Target.connections`` caps what is in flight.
+CAPPED_BY_CONNECTIONS: tuple[DriverName, ...] = ("http1", "batch", "httpx")
 SINGLE = "/v1/documents"
 BATCH = "/v1/documents:batch"
 
