@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from quart import Response, request, websocket
+from quart import Response, request
 from quart_trio import QuartTrio
 
 from gateway import licence_views
@@ -20,7 +20,6 @@ from gateway.ingest import problem_answer
 from gateway.metrics import exposition
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime, utc_now
-from gateway.stream import serve_stream
 from routing.cards import Card
 from routing.errors import EnvelopeInvalid, NotFound, ProblemError, Unavailable
 from routing.signed_requests import authenticate
@@ -164,10 +163,6 @@ def create_app(config: Config | None = None) -> FastPath:
     @app.get("/metrics")
     async def metrics() -> Response:
         return Response(exposition(), content_type="text/plain; version=0.0.4")
-
-    @app.websocket("/v1/stream")
-    async def stream() -> None:
-        await serve_stream(websocket, runtime())
 
     asgi: Any = app  # quart's precise ASGI types against our plain ASGI protocol
     return FastPath(asgi, runtime)

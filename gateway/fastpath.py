@@ -1,10 +1,10 @@
 """The ingest routes as plain ASGI, in front of the quart-trio application.
 
-``POST /v1/documents`` and ``POST /v1/documents:batch`` carry all the volume,
-so they skip the framework: the body is read with its limit enforced before it
-is all in memory, handed to ``Ingest``, and the answer written back. Every other
-path (queries, schemas, health, metrics, the WebSocket stream, lifespan) goes to
-the quart-trio application unchanged.
+``POST /v1/documents``, ``POST /v1/documents:batch`` and the WebSocket stream
+carry all the volume, so they skip the framework: a body is read with its limit
+enforced before it is all in memory, handed to ``Ingest``, and the answer written
+back; the stream is served by ``gateway.stream``. Every other path (queries,
+schemas, health, metrics, lifespan) goes to the quart-trio application unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from gateway.ingest import Answer, problem_answer
 from gateway.metrics import request_seconds
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime
+from gateway.stream import Socket, serve_stream
 from routing.errors import EnvelopeInvalid, ProblemError, TooLarge, UnsupportedMediaType
 
 Scope = MutableMapping[str, Any]
@@ -30,6 +31,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SINGLE = "/v1/documents"
 BATCH = "/v1/documents:batch"
+STREAM = "/v1/stream"
 
 _batch_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -44,6 +46,8 @@ class FastPath:
             SINGLE, BATCH,
         ):
             await self._ingest(scope, receive, send)
+        elif scope["type"] == "websocket" and scope["path"] == STREAM:
+            await serve_stream(Socket(scope, receive, send), self._runtime)
         else:
             await self._app(scope, receive, send)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 
+import httpx
 import msgspec
+import pytest
 import trio
 import trio_websocket
 
@@ -173,3 +175,34 @@ async def test_oversize_frame_closes_with_policy_violation(tight_gateway: Gatewa
         big = legal.document("identity.card_lock", enterprise, body, doc_id=random_customs_code())
         await stream.submit(1, big.replace(b'"reason":"', b'"reason":"' + b"y" * 5000))
         assert await closed_with(stream._ws) == POLICY_VIOLATION
+
+
+async def test_a_handshake_without_the_subprotocol_is_refused(gateway: Gateway) -> None:
+    url = gateway.url.replace("http", "ws", 1) + "/v1/stream"
+    with trio.fail_after(5), pytest.raises(trio_websocket.ConnectionRejected) as refused:
+        async with trio_websocket.open_websocket_url(url):
+            pass
+    assert refused.value.status_code == 403
+
+
+async def open_streams(gateway: Gateway) -> float:
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(gateway.url + "/metrics")).text
+    (line,) = [line for line in text.splitlines() if line.startswith("eport_open_streams ")]
+    return float(line.split()[1])
+
+
+async def test_a_stream_whose_client_vanishes_is_let_go(gateway: Gateway) -> None:
+    """The socket drops without a close frame: the server ends the stream by itself
+    (eport_open_streams comes back down) and still serves new streams."""
+    enterprise = gateway.enterprise()
+    legal = gateway.card(enterprise, "legal")
+    before = await open_streams(gateway)
+    async with AsyncClient(gateway.url) as client, client.stream(legal) as stream:
+        assert await open_streams(gateway) == before + 1
+        await stream._ws._stream.aclose()  # the TCP connection, under the WebSocket
+    with trio.fail_after(5):
+        while await open_streams(gateway) != before:
+            await trio.sleep(0.05)
+    async with AsyncClient(gateway.url) as client, client.stream(legal) as stream:
+        assert stream.enterprise == enterprise
