@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--rate", type=float, help="open loop: documents per second")
     load.add_argument("--count", type=int, help="documents (default: the whole corpus)")
     load.add_argument("--duration", type=float, default=600.0, help="seconds at most")
+    load.add_argument("--rounds", type=int, default=1,
+                      help="baselines and target take turns, ROUNDS times each, sharing out "
+                           "the duration: ratios that hold still on a drifting machine")
     load.add_argument("--warmup", type=float, default=0.0, help="seconds left out of stats")
     load.add_argument("--batch-size", type=int, default=100, help="batch driver only")
     load.add_argument("--connections", type=int, default=16,
@@ -156,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 duration_s=args.duration, warmup_s=args.warmup,
                 batch_size=args.batch_size if args.driver == "batch" else 1)
     plan = RunPlan(args.driver, load, args.connections, args.baselines, args.pid,
-                   args.database_url, max(1, args.streams))
+                   args.database_url, max(1, args.streams), max(1, args.rounds))
     return _report(run(corpus, args.url, plan, args.out, "run"), args.out)
 
 

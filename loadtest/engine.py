@@ -26,7 +26,7 @@ from loadtest.transport import Transport, Unit
 
 @dataclass(frozen=True)
 class Load:
-    count: int  # documents (a prefix of the corpus)
+    count: int  # documents: the corpus up to this index
     concurrency: int = 16  # closed loop: requests in flight
     rate: float | None = None  # open loop: documents per second
     max_inflight: int = 1000  # open loop: requests in flight at most
@@ -34,6 +34,7 @@ class Load:
     warmup_s: float = 0.0
     batch_size: int = 1
     grace_s: float = 30.0
+    first: int = 0  # the corpus index the run starts at (a later turn of the same run)
 
     @property
     def mode(self) -> str:
@@ -50,8 +51,8 @@ class Documents(Protocol):
     def entry(self, index: int) -> DocEntry: ...
 
 
-def units(corpus: Documents, count: int, batch_size: int) -> Iterator[Unit]:
-    for start in range(0, min(count, len(corpus)), batch_size):
+def units(corpus: Documents, count: int, batch_size: int, first: int = 0) -> Iterator[Unit]:
+    for start in range(first, min(count, len(corpus)), batch_size):
         stop = min(start + batch_size, count, len(corpus))
         yield Unit(start, [corpus.envelope(i) for i in range(start, stop)],
                    corpus.entry(start).sender)
@@ -71,7 +72,7 @@ class Engine:
         load = self._load
         recorder = Recorder(trio.current_time(), load.warmup_s)
         deadline = recorder.origin + load.duration_s if load.duration_s else float("inf")
-        work = units(self._corpus, load.count, load.batch_size)
+        work = units(self._corpus, load.count, load.batch_size, load.first)
         async with trio.open_nursery() as outer:
             if self._progress:
                 outer.start_soon(self._progress.run, recorder)

@@ -11,6 +11,7 @@ report says so.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from loadtest.histogram import LogHistogram
@@ -95,3 +96,35 @@ class Recorder:
     def failures(self) -> int:
         """Documents with no answer (transport failure) or a server error (5xx)."""
         return sum(n for status, n in self.statuses.items() if status == 0 or status >= 500)
+
+
+def joined(turns: Sequence[Recorder]) -> Recorder:
+    """One recorder for turns run one after another (``run --rounds``): counts add up,
+    throughput is over the turns' measured seconds only, not the time between them,
+    and the timeline runs the turns end to end."""
+    whole = Recorder(turns[0].origin, turns[0].warmup_s)
+    whole.after_warmup = _joined([turn.measured for turn in turns])
+    whole.whole_run = _joined([turn.whole_run for turn in turns])
+    offset = 0
+    for turn in turns:
+        whole.codes.update(turn.codes)
+        whole.statuses.update(turn.statuses)
+        whole.receipts.extend(turn.receipts)
+        whole.sent += turn.sent
+        whole.completed += turn.completed
+        for second, seen in turn.timeline.items():
+            whole.timeline[offset + second] = seen
+        offset += max(turn.timeline, default=-1) + 1
+    return whole
+
+
+def _joined(windows: Sequence[Window]) -> Window:
+    whole = Window()
+    for window in windows:
+        whole.latency.merge(window.latency)
+        whole.service.merge(window.service)
+        whole.documents += window.documents
+        whole.requests += window.requests
+    if whole.requests:
+        whole.first, whole.last = 0.0, sum(window.seconds for window in windows)
+    return whole

@@ -1,12 +1,20 @@
 """One measured run: the baselines (bare echo servers, same load), then the target,
 then expectations, reconciliation, the JSON report and the plots.
+
+With ``rounds`` > 1 the servers take turns: each baseline, then the target, for
+1/rounds of the duration at a time, ``rounds`` times over. A machine whose speed
+drifts over minutes (a shared host) then slows every server alike, and the ratios
+to the baselines hold still where one run of each would not. Each server's figures
+are over all its turns; the target's turns go on through the corpus, so no document
+is sent twice.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +28,9 @@ from loadtest.corpus_store import Corpus
 from loadtest.engine import Engine, Load
 from loadtest.procstat import Sampler, listening_pids
 from loadtest.progress import Progress
-from loadtest.recorder import Recorder
+from loadtest.recorder import Recorder, joined
 from loadtest.transport import DriverName, PerSender, Target, open_transport
+from loadtest.ws import joined_senders
 
 SENDERS_SHOWN = 10  # the busiest senders' streams in a stream run's report
 
@@ -35,6 +44,7 @@ class RunPlan:
     pids: list[int] = field(default_factory=list)  # server processes; else discovered
     database_url: str | None = None  # reconcile receipts against the documents table
     streams: int = 1  # ws: streams per sending enterprise
+    rounds: int = 1  # turns each server takes (the duration is shared out among them)
 
 
 @dataclass
@@ -46,41 +56,81 @@ class Measured:
     finished: datetime
 
 
-async def measure(name: str, url: str, corpus: Corpus, plan: RunPlan,
-                  pids: list[int]) -> Measured:
-    target = Target(url, plan.connections, streams=plan.streams)
-    server, client = Sampler(pids), Sampler([os.getpid()], exclude=pids)
-    started = datetime.now(UTC)
-    origin = trio.current_time()
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(server.run, origin)
-        nursery.start_soon(client.run, origin)
-        async with open_transport(plan.driver, target, corpus.cards_by_enterprise()) as transport:
-            engine = Engine(transport, corpus, plan.load, Progress(name, plan.load.count))
-            recorder = await engine.run()
-            senders = transport.by_sender() if isinstance(transport, PerSender) else None
-        nursery.cancel_scope.cancel()
-    finished = datetime.now(UTC)
-    abandoned = sum(len(r) for r in engine.abandoned)
-    summary = report.summary(recorder, plan.load, plan.driver, trio.current_time() - origin,
-                             abandoned)
-    summary["server"] = server.summary()
-    summary["client"] = client.summary()
-    if senders is not None:
-        summary["senders"] = senders[:SENDERS_SHOWN]
-    return Measured(summary, recorder, engine.abandoned, started, finished)
+@dataclass
+class Series:
+    """One server's turns in a run, and what they add up to."""
+
+    name: str
+    url: str
+    pids: list[int]
+    server: Sampler = field(init=False)
+    client: Sampler = field(init=False)
+    recorders: list[Recorder] = field(default_factory=list)
+    abandoned: list[range] = field(default_factory=list)
+    senders: list[list[dict[str, Any]]] = field(default_factory=list)
+    active_s: float = 0.0  # the turns' time so far: samples and timeline run on from it
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.server = Sampler(self.pids)
+        self.client = Sampler([os.getpid()], exclude=self.pids)
+
+    async def turn(self, corpus: Corpus, plan: RunPlan, load: Load) -> None:
+        """Load the server for one turn, from where its previous turn left the corpus."""
+        load = replace(load, first=sum(recorder.sent for recorder in self.recorders))
+        target = Target(self.url, plan.connections, streams=plan.streams)
+        self.started = self.started or datetime.now(UTC)
+        begun = trio.current_time()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self.server.run, begun - self.active_s)
+            nursery.start_soon(self.client.run, begun - self.active_s)
+            async with open_transport(plan.driver, target,
+                                      corpus.cards_by_enterprise()) as transport:
+                engine = Engine(transport, corpus, load, Progress(self.name, load.count))
+                self.recorders.append(await engine.run())
+                if isinstance(transport, PerSender):
+                    self.senders.append(transport.by_sender())
+            nursery.cancel_scope.cancel()
+        self.finished = datetime.now(UTC)
+        self.active_s += trio.current_time() - begun
+        self.abandoned.extend(engine.abandoned)
+
+    def measured(self, plan: RunPlan) -> Measured:
+        recorder = joined(self.recorders)
+        abandoned = sum(len(r) for r in self.abandoned)
+        summary = report.summary(recorder, plan.load, plan.driver, self.active_s, abandoned)
+        summary["server"] = self.server.summary()
+        summary["client"] = self.client.summary()
+        if self.senders:
+            summary["senders"] = joined_senders(self.senders)[:SENDERS_SHOWN]
+        if len(self.recorders) > 1:
+            summary["turns"] = [round(turn.measured.throughput(), 1) for turn in self.recorders]
+        assert self.started is not None and self.finished is not None
+        return Measured(summary, recorder, self.abandoned, self.started, self.finished)
+
+
+async def _take_turns(corpus: Corpus, plan: RunPlan, everyone: list[Series]) -> None:
+    duration = plan.load.duration_s / plan.rounds if plan.load.duration_s else None
+    turn_load = replace(plan.load, duration_s=duration)
+    for _ in range(plan.rounds):
+        for series in everyone:
+            await series.turn(corpus, plan, turn_load)
 
 
 def run(corpus: Corpus, url: str, plan: RunPlan, out: Path, label: str) -> dict[str, Any]:
     """Run baselines and target, write ``report.json`` and the plots into ``out``."""
-    baselines: dict[str, dict[str, Any]] = {}
-    if plan.baselines:
-        for worker in WORKERS:
-            with echo_server(worker) as echo:
-                baselines[echo.name] = trio.run(
-                    measure, echo.name, echo.url, corpus, plan, [echo.pid]).summary
+    if plan.rounds > 1 and not plan.load.duration_s:
+        raise ValueError("rounds share out a duration: give one")
     pids = plan.pids or listening_pids(urlsplit(url).port or 80)
-    measured = trio.run(measure, "target", url, corpus, plan, pids)
+    with ExitStack() as stack:
+        echoes = [stack.enter_context(echo_server(worker))
+                  for worker in (WORKERS if plan.baselines else ())]
+        everyone = [Series(echo.name, echo.url, [echo.pid]) for echo in echoes]
+        everyone.append(Series("target", url, pids))
+        trio.run(_take_turns, corpus, plan, everyone)
+    baselines = {series.name: series.measured(plan).summary for series in everyone[:-1]}
+    measured = everyone[-1].measured(plan)
     result = measured.summary
     answered = _answered(measured)
     if not corpus.manifest.offline:

@@ -156,19 +156,12 @@ class WsTransport:
         and events) that were theirs, and the mean wait from submit to result."""
         rows: dict[str, dict[str, Any]] = {}
         for (sender, _), connection in self._connections.items():
-            row = rows.setdefault(sender, {"sender": sender, "streams": 0, "documents": 0,
-                                           "events": 0, "waited_s": 0.0})
+            row = rows.setdefault(sender, _row(sender))
             row["streams"] += 1
             row["documents"] += connection.answered
             row["events"] += connection.events
             row["waited_s"] += connection.waited_s
-        frames = sum(2 * row["documents"] + row["events"] for row in rows.values()) or 1
-        for row in rows.values():
-            row["frame_share"] = round((2 * row["documents"] + row["events"]) / frames, 4)
-            waited_s = row.pop("waited_s")
-            row["wait_ms_mean"] = round(1000 * waited_s / row["documents"], 1) \
-                if row["documents"] else None
-        return sorted(rows.values(), key=lambda row: -row["frame_share"])
+        return _shares(rows)
 
     async def aclose(self) -> None:
         for connection in self._connections.values():
@@ -185,3 +178,30 @@ async def open_ws(target: Target, cards: dict[str, Card]) -> AsyncIterator[WsTra
             with trio.CancelScope(shield=True):
                 await transport.aclose()
             nursery.cancel_scope.cancel()
+
+
+def joined_senders(turns: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """``by_sender`` over several turns of a run, from each turn's rows."""
+    rows: dict[str, dict[str, Any]] = {}
+    for turn in turns:
+        for seen in turn:
+            row = rows.setdefault(seen["sender"], _row(seen["sender"]))
+            row["streams"] = max(row["streams"], seen["streams"])
+            row["documents"] += seen["documents"]
+            row["events"] += seen["events"]
+            row["waited_s"] += (seen["wait_ms_mean"] or 0.0) * seen["documents"] / 1000
+    return _shares(rows)
+
+
+def _row(sender: str) -> dict[str, Any]:
+    return {"sender": sender, "streams": 0, "documents": 0, "events": 0, "waited_s": 0.0}
+
+
+def _shares(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    frames = sum(2 * row["documents"] + row["events"] for row in rows.values()) or 1
+    for row in rows.values():
+        row["frame_share"] = round((2 * row["documents"] + row["events"]) / frames, 4)
+        waited_s = row.pop("waited_s")
+        row["wait_ms_mean"] = round(1000 * waited_s / row["documents"], 1) \
+            if row["documents"] else None
+    return sorted(rows.values(), key=lambda row: -row["frame_share"])

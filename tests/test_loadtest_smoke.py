@@ -83,6 +83,27 @@ def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver:
     assert code == 0
 
 
+def test_rounds_take_turns_and_go_on_through_the_corpus(gateway: Gateway, tmp_path: Path) -> None:
+    """Baselines and target take two turns each; the target's second turn sends the
+    documents after the first's (a resent one would come back a replay and fail the
+    expectations), and each server's figures cover both turns."""
+    assert main(["corpus", "--n", str(N), "--out", str(tmp_path / "corpus"),
+                 "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "2",
+                 "--platform-cards", "1", "--processes", "1"]) == 0
+    rate = N / 1.2  # half the corpus in each 0.6 s turn
+    code = main(["run", "--corpus", str(tmp_path / "corpus"), "--url", gateway.url,
+                 "--rate", str(rate), "--duration", "1.2", "--rounds", "2",
+                 "--database-url", gateway.database_url, "--out", str(tmp_path / "report")])
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    target = report["target"]
+    assert code == 0, target
+    assert target["expectations"]["ok"] and target["reconciliation"]["ok"]
+    assert target["documents"]["answered"] == N
+    for summary in (target, *report["baselines"].values()):
+        assert len(summary["turns"]) == 2 and all(turn > 0 for turn in summary["turns"])
+    assert set(report["baselines"]) == {"echo-trio", "echo-asyncio"}
+
+
 def test_ws_uses_each_senders_streams_in_turn(gateway: Gateway, tmp_path: Path) -> None:
     assert main(["corpus", "--n", "12", "--out", str(tmp_path / "corpus"),
                  "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "2",

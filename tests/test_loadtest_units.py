@@ -26,8 +26,9 @@ from loadtest.histogram import LogHistogram
 from loadtest.mix import available, customs_code, uscc
 from loadtest.procstat import Sampler, cpu_seconds_and_rss, listening_pids
 from loadtest.progress import Progress
-from loadtest.recorder import Recorder
+from loadtest.recorder import Recorder, joined
 from loadtest.transport import Unit
+from loadtest.ws import joined_senders
 from routing.subsystems import REGISTRY
 
 
@@ -202,3 +203,39 @@ def test_a_closed_loop_wider_than_its_connections_is_noted() -> None:
     assert connection_cap_note("http1", 64, 16, 500.0) is None  # open loop: no fixed width
     assert connection_cap_note("http2", 64, 2, None) is None  # streams share a connection
     assert connection_cap_note("ws", 512, 16, None) is None
+
+
+def test_turns_are_joined_end_to_end() -> None:
+    """Throughput over the turns' own seconds (not the time between them), counts and
+    receipts added up, the timeline run on from one turn to the next."""
+    first = Recorder(origin=100.0, warmup_s=0.0)
+    first.sent = 3
+    first.record(0, [(201, "OK")] * 2, 100.0, 100.0, 100.5)
+    first.record(2, [(0, "TRANSPORT_OSError")], 101.0, 101.0, 102.0)
+    second = Recorder(origin=500.0, warmup_s=0.0)
+    second.sent = 4
+    second.record(3, [(200, "OK")] * 4, 500.0, 500.0, 501.0)
+    whole = joined([first, second])
+    assert whole.measured.documents == 7 and whole.measured.requests == 3
+    assert whole.measured.throughput() == 7 / (2.0 + 1.0)
+    assert whole.measured.latency.count == 3
+    assert whole.receipts == [0, 1, 3, 4, 5, 6] and whole.sent == 7 and whole.completed == 7
+    assert whole.failures() == 1
+    assert {second: seen.documents for second, seen in whole.timeline.items()} == {
+        0: 2, 2: 1, 4: 4}
+
+
+def test_senders_are_joined_over_turns() -> None:
+    turns = [
+        [{"sender": "A", "streams": 2, "documents": 10, "events": 0, "frame_share": 1.0,
+          "wait_ms_mean": 4.0}],
+        [{"sender": "A", "streams": 1, "documents": 30, "events": 10, "frame_share": 0.7,
+          "wait_ms_mean": 8.0},
+         {"sender": "B", "streams": 1, "documents": 10, "events": 10, "frame_share": 0.3,
+          "wait_ms_mean": 2.0}],
+    ]
+    rows = {row["sender"]: row for row in joined_senders(turns)}
+    assert (rows["A"]["streams"], rows["A"]["documents"], rows["A"]["events"]) == (2, 40, 10)
+    assert rows["A"]["wait_ms_mean"] == 7.0  # (10 x 4 + 30 x 8) / 40
+    assert rows["A"]["frame_share"] == round(90 / 120, 4)
+    assert rows["B"]["frame_share"] == round(30 / 120, 4)
