@@ -63,6 +63,7 @@ class Series:
     name: str
     url: str
     pids: list[int]
+    echoes: list[int]  # every baseline server the run started: never the client's
     server: Sampler = field(init=False)
     client: Sampler = field(init=False)
     recorders: list[Recorder] = field(default_factory=list)
@@ -74,7 +75,7 @@ class Series:
 
     def __post_init__(self) -> None:
         self.server = Sampler(self.pids)
-        self.client = Sampler([os.getpid()], exclude=self.pids)
+        self.client = Sampler([os.getpid()], exclude=[*self.pids, *self.echoes])
 
     async def turn(self, corpus: Corpus, plan: RunPlan, load: Load) -> None:
         """Load the server for one turn, from where its previous turn left the corpus."""
@@ -126,8 +127,9 @@ def run(corpus: Corpus, url: str, plan: RunPlan, out: Path, label: str) -> dict[
     with ExitStack() as stack:
         echoes = [stack.enter_context(echo_server(worker))
                   for worker in (WORKERS if plan.baselines else ())]
-        everyone = [Series(echo.name, echo.url, [echo.pid]) for echo in echoes]
-        everyone.append(Series("target", url, pids))
+        started = [echo.pid for echo in echoes]
+        everyone = [Series(echo.name, echo.url, [echo.pid], started) for echo in echoes]
+        everyone.append(Series("target", url, pids, started))
         trio.run(_take_turns, corpus, plan, everyone)
     baselines = {series.name: series.measured(plan).summary for series in everyone[:-1]}
     measured = everyone[-1].measured(plan)

@@ -27,6 +27,7 @@ from loadtest.mix import available, customs_code, uscc
 from loadtest.procstat import Sampler, cpu_seconds_and_rss, listening_pids
 from loadtest.progress import Progress
 from loadtest.recorder import Recorder, joined
+from loadtest.run import Series
 from loadtest.transport import Unit
 from loadtest.ws import joined_senders
 from routing.subsystems import REGISTRY
@@ -239,3 +240,12 @@ def test_senders_are_joined_over_turns() -> None:
     assert rows["A"]["wait_ms_mean"] == 7.0  # (10 x 4 + 30 x 8) / 40
     assert rows["A"]["frame_share"] == round(90 / 120, 4)
     assert rows["B"]["frame_share"] == round(30 / 120, 4)
+
+
+def test_the_client_is_sampled_without_any_server_the_run_started() -> None:
+    """Baseline servers are the client's child processes and stay up through every turn:
+    none of them may count as the client, whichever server's turn it is."""
+    series = Series("target", "http://127.0.0.1:1", [101], [202, 303])
+    assert series.server.pids == [101]
+    assert series.client.pids == [os.getpid()]
+    assert sorted(series.client.exclude) == [101, 202, 303]
