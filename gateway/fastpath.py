@@ -10,11 +10,11 @@ schemas, health, metrics, lifespan) goes to the quart-trio application unchanged
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Callable
 
 import msgspec
 
+from gateway.asgi import ASGIApp, Receive, Scope, Send
 from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import request_seconds
@@ -22,12 +22,6 @@ from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime
 from gateway.stream import Socket, serve_stream
 from routing.errors import EnvelopeInvalid, ProblemError, TooLarge, UnsupportedMediaType
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SINGLE = "/v1/documents"
 BATCH = "/v1/documents:batch"

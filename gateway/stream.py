@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import msgspec
 import trio
 
+from gateway.asgi import Receive, Scope, Send
 from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import OPEN_STREAMS
@@ -32,10 +33,6 @@ from gateway.runtime import Runtime, utc_now
 from routing.cards import identify
 from routing.envelope import decode_base64
 from routing.errors import EportError, ProblemError
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 POLICY_VIOLATION = 1008
 SUBPROTOCOL = "eport.v1"
@@ -72,11 +69,10 @@ _submit = msgspec.json.Decoder(Submit)
 class Socket:
     """The stream's side of one ASGI WebSocket connection."""
 
-    def __init__(self, scope: Message, receive: Receive, send: Send) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.subprotocols: list[str] = list(scope.get("subprotocols", []))
         self._receive = receive
         self._send = send
-        self._can_refuse = "websocket.http.response" in scope.get("extensions", {})
 
     async def receive(self) -> bytes:
         message = await self._receive()
@@ -98,10 +94,8 @@ class Socket:
         await self._send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
 
     async def refuse(self, answer: Answer) -> None:
-        """Answer the handshake with a problem (the server cannot take the stream now)."""
-        if not self._can_refuse:  # the server can only refuse with a bare 403
-            await self._send({"type": "websocket.close"})
-            return
+        """Answer the handshake with a problem (the server cannot take the stream now),
+        through the ASGI denial-response extension hypercorn offers."""
         headers = [(b"content-type", PROBLEM_TYPE.encode())]
         if answer.retry_after is not None:
             headers.append((b"retry-after", str(max(1, round(answer.retry_after))).encode()))
