@@ -18,7 +18,6 @@ from gateway.asgi import ASGIApp, Receive, Scope, Send
 from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import request_seconds
-from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime
 from gateway.stream import Socket, serve_stream
 from routing.errors import EnvelopeInvalid, ProblemError, TooLarge, UnsupportedMediaType
@@ -101,15 +100,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
 
 
 async def respond(send: Send, answer: Answer) -> None:
-    content_type = PROBLEM_TYPE if answer.is_problem else "application/json"
-    headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(answer.body)).encode()),
-    ]
-    if answer.replay:
-        headers.append((b"eport-replay", b"true"))
-    if answer.retry_after is not None:
-        headers.append((b"retry-after", str(max(1, round(answer.retry_after))).encode()))
     async with held_writes():
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": answer.headers()})
         await send({"type": "http.response.body", "body": answer.body})

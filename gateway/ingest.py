@@ -16,6 +16,7 @@ import msgspec
 from core_ext import sm3
 from gateway import metrics
 from gateway.cards import CardCache, registry_busy
+from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.problems import problem_body
 from gateway.ratelimit import RateLimiter
 from gateway.store import Outcome, Store, Submission
@@ -36,6 +37,19 @@ class Answer(msgspec.Struct, frozen=True):
     @property
     def is_problem(self) -> bool:
         return self.status not in (200, 201, 422)
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The HTTP response headers that carry this answer."""
+        content_type = PROBLEM_TYPE if self.is_problem else "application/json"
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(self.body)).encode()),
+        ]
+        if self.replay:
+            headers.append((b"eport-replay", b"true"))
+        if self.retry_after is not None:
+            headers.append((b"retry-after", str(max(1, round(self.retry_after))).encode()))
+        return headers
 
 
 def problem_answer(error: ProblemError) -> Answer:

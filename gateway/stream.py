@@ -28,7 +28,6 @@ from gateway.asgi import Receive, Scope, Send
 from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import OPEN_STREAMS
-from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.runtime import Runtime, utc_now
 from routing.cards import identify
 from routing.envelope import decode_base64
@@ -96,11 +95,8 @@ class Socket:
     async def refuse(self, answer: Answer) -> None:
         """Answer the handshake with a problem (the server cannot take the stream now),
         through the ASGI denial-response extension hypercorn offers."""
-        headers = [(b"content-type", PROBLEM_TYPE.encode())]
-        if answer.retry_after is not None:
-            headers.append((b"retry-after", str(max(1, round(answer.retry_after))).encode()))
         await self._send({"type": "websocket.http.response.start", "status": answer.status,
-                          "headers": headers})
+                          "headers": answer.headers()})
         await self._send({"type": "websocket.http.response.body", "body": answer.body})
 
 
