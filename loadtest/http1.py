@@ -6,6 +6,7 @@ the generator shares the machine's cores with the server it measures.
 
 from __future__ import annotations
 
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,6 +40,13 @@ class H11Connection:
     def reusable(self) -> bool:
         return self._h11.our_state is h11.IDLE and self._h11.their_state is h11.IDLE
 
+    def dropped(self) -> bool:
+        """The server closed this idle connection (its keep-alive timed out), or sent
+        something unasked: either way it is readable, and a request sent on it fails."""
+        poller = select.poll()
+        poller.register(self._stream.socket.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
     async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         request = h11.Request(method="POST", target=path, headers=[
             (b"host", self._host), (b"content-type", b"application/json"),
@@ -70,7 +78,8 @@ class H11Connection:
 
 
 class Http1Transport:
-    """At most ``target.connections`` connections; idle ones are reused (LIFO)."""
+    """At most ``target.connections`` connections; idle ones are reused (LIFO), unless
+    the server has closed them meanwhile."""
 
     def __init__(self, target: Target, batch: bool) -> None:
         self._target = target
@@ -80,7 +89,7 @@ class Http1Transport:
 
     async def submit(self, unit: Unit) -> list[Outcome]:
         async with self._slots:
-            conn = self._idle.pop() if self._idle else None
+            conn = await self._reusable()
             result: list[Outcome] | None = None
             try:
                 with trio.fail_after(self._target.timeout_s):
@@ -98,6 +107,14 @@ class Http1Transport:
                     with trio.CancelScope(shield=True):
                         await conn.aclose()
             return result
+
+    async def _reusable(self) -> H11Connection | None:
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.dropped():
+                return conn
+            await conn.aclose()
+        return None
 
     async def _exchange(self, conn: H11Connection, unit: Unit) -> list[Outcome]:
         if self._batch:

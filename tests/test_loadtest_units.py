@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 
+import h11
 import msgspec
 import trio
 
@@ -23,12 +25,13 @@ from loadtest.corpus import Planner, Roster, Shares
 from loadtest.corpus_store import Card, DocEntry
 from loadtest.engine import Engine, Load
 from loadtest.histogram import LogHistogram
+from loadtest.http1 import open_http1
 from loadtest.mix import available, customs_code, uscc
 from loadtest.procstat import Sampler, cpu_seconds_and_rss, listening_pids
 from loadtest.progress import Progress
 from loadtest.recorder import Recorder, joined
 from loadtest.run import Series
-from loadtest.transport import Unit
+from loadtest.transport import Target, Unit
 from loadtest.ws import joined_senders
 from routing.subsystems import REGISTRY
 
@@ -141,6 +144,30 @@ async def test_closed_loop_stops_issuing_at_the_deadline(autojump_clock: object)
     load = Load(count=1000, concurrency=1, duration_s=0.5, grace_s=5.0)
     recorder = await Engine(_StallingTransport(stall_at=0), _Corpus(1000), load).run()
     assert recorder.sent == recorder.completed == 1
+
+
+async def _answer_once_then_close(stream: trio.SocketStream) -> None:
+    """Answer one request with keep-alive, then close, as an idle timeout does."""
+    conn = h11.Connection(h11.SERVER)
+    async with stream:
+        while not isinstance(event := conn.next_event(), h11.EndOfMessage):
+            if event is h11.NEED_DATA:
+                conn.receive_data(await stream.receive_some(65536))
+        await stream.send_all(
+            (conn.send(h11.Response(status_code=201, headers=[("content-length", "2")])) or b"")
+            + (conn.send(h11.Data(data=b"{}")) or b"") + (conn.send(h11.EndOfMessage()) or b""))
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+        nursery: trio.Nursery) -> None:
+    listeners = await nursery.start(partial(trio.serve_tcp, _answer_once_then_close, 0,
+                                                 host="127.0.0.1"))
+    port = listeners[0].socket.getsockname()[1]
+    async with open_http1(Target(f"http://127.0.0.1:{port}", connections=1),
+                          batch=False) as transport:
+        for _ in range(3):
+            assert await transport.submit(Unit(0, [b"{}"], "S")) == [(201, "OK")]
+            await trio.sleep(0.05)  # the server's FIN arrives while the connection idles
 
 
 def test_proc_sampling_of_this_process() -> None:
