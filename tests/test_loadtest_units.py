@@ -146,28 +146,30 @@ async def test_closed_loop_stops_issuing_at_the_deadline(autojump_clock: object)
     assert recorder.sent == recorder.completed == 1
 
 
-async def _answer_once_then_close(stream: trio.SocketStream) -> None:
-    """Answer one request with keep-alive, then close, as an idle timeout does."""
-    conn = h11.Connection(h11.SERVER)
-    async with stream:
-        while not isinstance(event := conn.next_event(), h11.EndOfMessage):
-            if event is h11.NEED_DATA:
-                conn.receive_data(await stream.receive_some(65536))
-        await stream.send_all(
-            (conn.send(h11.Response(status_code=201, headers=[("content-length", "2")])) or b"")
-            + (conn.send(h11.Data(data=b"{}")) or b"") + (conn.send(h11.EndOfMessage()) or b""))
-
-
 async def test_a_connection_the_server_closed_while_idle_is_not_reused(
         nursery: trio.Nursery) -> None:
-    listeners = await nursery.start(partial(trio.serve_tcp, _answer_once_then_close, 0,
-                                                 host="127.0.0.1"))
-    port = listeners[0].socket.getsockname()[1]
+    closed_send, closed = trio.open_memory_channel[None](3)
+
+    async def answer_once_then_close(stream: trio.SocketStream) -> None:
+        """Answer one request with keep-alive, then close, as an idle timeout does."""
+        conn = h11.Connection(h11.SERVER)
+        async with stream:
+            while not isinstance(event := conn.next_event(), h11.EndOfMessage):
+                if event is h11.NEED_DATA:
+                    conn.receive_data(await stream.receive_some(65536))
+            await stream.send_all(
+                (conn.send(h11.Response(status_code=201, headers=[("content-length", "2")]))
+                 or b"")
+                + (conn.send(h11.Data(data=b"{}")) or b"") + (conn.send(h11.EndOfMessage()) or b""))
+        await closed_send.send(None)
+
+    serve = partial(trio.serve_tcp, answer_once_then_close, 0, host="127.0.0.1")
+    port = (await nursery.start(serve))[0].socket.getsockname()[1]
     async with open_http1(Target(f"http://127.0.0.1:{port}", connections=1),
                           batch=False) as transport:
         for _ in range(3):
             assert await transport.submit(Unit(0, [b"{}"], "S")) == [(201, "OK")]
-            await trio.sleep(0.05)  # the server's FIN arrives while the connection idles
+            await closed.receive()  # the idle connection in the pool is closed at the far end
 
 
 def test_proc_sampling_of_this_process() -> None:
