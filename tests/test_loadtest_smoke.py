@@ -129,6 +129,28 @@ def test_ws_uses_each_senders_streams_in_turn(gateway: Gateway, tmp_path: Path) 
     assert all(row["wait_ms_mean"] > 0 for row in by_sender)
 
 
+def test_ws_opens_a_new_stream_after_the_server_closed_one(gateway: Gateway,
+                                                          tmp_path: Path) -> None:
+    assert main(["corpus", "--n", "3", "--out", str(tmp_path / "corpus"),
+                 "--gateway", gateway.url, "--home", str(gateway.home), "--enterprises", "1",
+                 "--platform-cards", "1", "--processes", "1"]) == 0
+    corpus = Corpus.load(tmp_path / "corpus")
+    sender = corpus.entry(0).sender
+
+    async def submit_all() -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
+        async with open_ws(Target(gateway.url, 2), corpus.cards_by_enterprise()) as ws:
+            # Not JSON: the gateway closes the stream with 1008 and answers nothing.
+            broken = await ws.submit(Unit(0, [b"{"], sender))
+            answered = await ws.submit(Unit(0, [corpus.envelope(0)], sender))
+            return broken, answered, ws.by_sender()
+
+    broken, answered, by_sender = trio.run(submit_all)
+    assert broken == [(0, "TRANSPORT_StreamClosed")]
+    assert answered[0][0] in (200, 201)
+    assert [(row["sender"], row["streams"], row["documents"]) for row in by_sender] == [
+        (sender, 1, 1)]
+
+
 @pytest.fixture(scope="module")
 def echo() -> Iterator[str]:
     with echo_server("trio") as server:
