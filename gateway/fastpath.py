@@ -19,7 +19,8 @@ from gateway.held_writes import held_writes
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import request_seconds
 from gateway.runtime import Runtime
-from gateway.stream import Socket, serve_stream
+from gateway.stream import serve_stream
+from gateway.stream_sockets import open_socket
 from routing.errors import EnvelopeInvalid, ProblemError, TooLarge, UnsupportedMediaType
 
 SINGLE = "/v1/documents"
@@ -40,7 +41,7 @@ class FastPath:
         ):
             await self._ingest(scope, receive, send)
         elif scope["type"] == "websocket" and scope["path"] == STREAM:
-            await serve_stream(Socket(scope, receive, send), self._runtime)
+            await serve_stream(open_socket(scope, receive, send), self._runtime)
         else:
             await self._app(scope, receive, send)
 

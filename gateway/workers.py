@@ -16,6 +16,7 @@ fails stops them all, and SIGINT or SIGTERM stops them all.
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -28,8 +29,9 @@ from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
+from hypercorn.events import Closed, RawData
 from hypercorn.trio.lifespan import Lifespan
-from hypercorn.trio.tcp_server import TCPServer
+from hypercorn.trio.tcp_server import MAX_RECV, TCPServer
 from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import (
@@ -42,6 +44,7 @@ from hypercorn.utils import (
 from gateway.accept import ConnectionTable, LeastConnectionsListener
 from gateway.held_writes import HoldingConnection
 from gateway.idle_timer import IdleTimer
+from gateway.stream_sockets import raw_connection
 
 
 def address_of(bind: str) -> tuple[socket.AddressFamily, str, int]:
@@ -73,8 +76,10 @@ class _Connection(HoldingConnection, TCPServer):
     CLOSE_WAIT for ``keep_alive_s`` (75 s) after every such client closed, a file
     descriptor and a task each.
 
-    It also holds the writes of a task inside ``held_writes()`` (a stream's writer)
-    and times idleness out with one task a connection (``IdleTimer``).
+    It also holds the writes of a task inside ``held_writes()`` (a stream's writer),
+    times idleness out with one task a connection (``IdleTimer``), and hands its
+    bytes to a stream that takes it over (``RawConnection``, offered to the
+    application's tasks through ``raw_connection``).
     """
 
     def __init__(self, app: AppWrapper, config: HypercornConfig, context: WorkerContext,
@@ -84,9 +89,39 @@ class _Connection(HoldingConnection, TCPServer):
         self._idle = IdleTimer(config.keep_alive_timeout, context.terminated,
                                self._initiate_server_close)
         self.idle_task = self._idle
+        self._taken: Callable[[bytes], Awaitable[None]] | None = None
+
+    async def run(self) -> None:
+        raw_connection.set(self)  # this task's context, which the application's inherit
+        await super().run()
+
+    def take_over(self, feed: Callable[[bytes], Awaitable[None]]) -> None:
+        self._taken = feed
+
+    async def write(self, data: bytes) -> None:
+        await self.protocol_send(RawData(data))
+
+    async def close(self) -> None:
+        await self.protocol_send(Closed())
 
     async def _read_data(self) -> None:
-        await super()._read_data()
+        """hypercorn's read loop, with what is read going to the stream that took the
+        connection over, if one has."""
+        while True:
+            try:
+                with trio.fail_after(self.config.read_timeout or math.inf):
+                    data = bytes(await self.stream.receive_some(MAX_RECV))
+            except (trio.ClosedResourceError, trio.BrokenResourceError, trio.TooSlowError):
+                break
+            if self._taken is not None:
+                await self._taken(data)
+            else:
+                await self.protocol.handle(RawData(data))
+            if not data:
+                break
+        if self._taken is not None:
+            await self._taken(b"")
+        await self.protocol.handle(Closed())
         # Nothing more can arrive: a request in flight still gets its answer (its end
         # closes the connection), an idle connection closes now.
         self._idle.end()
