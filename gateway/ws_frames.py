@@ -65,6 +65,7 @@ class FrameParser:
         self._max_message = max_message
         self._buffer = bytearray()
         self._fragments: list[bytes] = []
+        self._fragments_size = 0
         self._fragmented: int | None = None  # the opcode of the message in fragments
         self._closed = False
 
@@ -116,7 +117,7 @@ class FrameParser:
         if (opcode == CONTINUATION) != (self._fragmented is not None):
             raise FrameError(PROTOCOL_ERROR, "continuation frame outside a fragmented message"
                              if opcode == CONTINUATION else "new message inside a fragmented one")
-        if size + sum(map(len, self._fragments)) > self._max_message:
+        if size + self._fragments_size > self._max_message:
             raise FrameError(POLICY_VIOLATION, "frame over the size limit")
 
     def _take(self, opcode: int, fin: bool, payload: bytes, received: list[Received]) -> None:
@@ -129,6 +130,7 @@ class FrameParser:
             return
         elif not fin:
             self._fragments.append(payload)
+            self._fragments_size += len(payload)
             if opcode != CONTINUATION:
                 self._fragmented = opcode
         else:
@@ -136,6 +138,7 @@ class FrameParser:
                 self._fragments.append(payload)
                 payload, opcode = b"".join(self._fragments), self._fragmented or TEXT
                 self._fragments.clear()
+                self._fragments_size = 0
                 self._fragmented = None
             if opcode == TEXT:
                 _utf8(payload)

@@ -69,6 +69,37 @@ def test_what_wsprotos_client_sends_is_parsed_however_it_is_cut(
     assert received == [m.encode() if isinstance(m, str) else m for m in sent]
 
 
+@given(st.binary(max_size=200), st.lists(st.binary(max_size=40), max_size=6))
+def test_any_bytes_give_messages_or_a_frame_error_and_nothing_else(
+        first: bytes, rest: list[bytes]) -> None:
+    parser = FrameParser(64)
+    try:
+        for data in (first, *rest):
+            for item in parser.feed(data):
+                assert isinstance(item, bytes | ParsedPing | Close)
+    except FrameError as error:
+        assert error.code in (PROTOCOL_ERROR, INVALID_PAYLOAD, POLICY_VIOLATION)
+
+
+def test_a_message_in_many_small_fragments_is_counted_against_the_limit() -> None:
+    wire = masked(TEXT, b"x", fin=False) + masked(0x0, b"x", fin=False) * 998
+    parser = FrameParser(1000)
+    assert parser.feed(wire) == []
+    assert parser.feed(masked(0x0, b"x")) == [b"x" * 1000]
+    # The count starts again with the next message.
+    assert parser.feed(masked(TEXT, b"y" * 600, fin=False) + masked(0x0, b"y" * 400)) == [
+        b"y" * 1000]
+    parser = FrameParser(1000)
+    parser.feed(wire + masked(0x0, b"x", fin=False))
+    assert refused_by(parser, masked(0x0, b"x")).code == POLICY_VIOLATION
+
+
+def refused_by(parser: FrameParser, data: bytes) -> FrameError:
+    with pytest.raises(FrameError) as error:
+        parser.feed(data)
+    return error.value
+
+
 @pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536, 200_000])
 def test_every_length_encoding_both_ways(size: int) -> None:
     payload = os.urandom(size // 2).hex().encode() + b"x" * (size % 2)
