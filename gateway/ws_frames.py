@@ -1,13 +1,14 @@
-"""RFC 6455 framing, the server's side, sans I/O: client frames parsed, server frames
-built. What the stream needs when it reads and writes its connection itself
-(``gateway.stream_sockets``): no extension was negotiated, so the reserved bits
-must be clear.
+"""RFC 6455 framing, sans I/O: frames parsed and built for either end. What the
+stream needs when it reads and writes its connection itself
+(``gateway.stream_sockets``), and the load generator's stream client
+(``loadtest.ws``): no extension is negotiated, so the reserved bits must be clear.
 
-Parsing enforces what a server must: every client frame masked, control frames
-unfragmented and at most 125 bytes, continuation frames only inside a fragmented
-message (control frames may come between its fragments), text valid UTF-8, a
-close frame's code one a peer may send. A message over the size limit is refused
-from its header, before its payload is read.
+Parsing enforces what the receiving end must: every client frame masked and no
+server frame masked, control frames unfragmented and at most 125 bytes,
+continuation frames only inside a fragmented message (control frames may come
+between its fragments), text valid UTF-8, a close frame's code one a peer may
+send. A message over the size limit is refused from its header, before its
+payload is read.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class Close:
 Received = bytes | Ping | Close  # bytes: a whole text or binary message
 
 
-def _unmask(payload: bytes | bytearray, mask: bytes) -> bytes:
+def _masked(payload: bytes | bytearray, mask: bytes) -> bytes:
+    """``payload`` XOR the repeated mask: masks, and unmasks what was masked."""
     size = len(payload)
     key = (mask * ((size >> 2) + 1))[:size]
     return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
@@ -59,10 +61,12 @@ def _unmask(payload: bytes | bytearray, mask: bytes) -> bytes:
 
 
 class FrameParser:
-    """Client frames in, messages and control frames out."""
+    """Frames in, messages and control frames out: a server's parser takes masked
+    (client) frames, a client's (``masked=False``) unmasked (server) frames."""
 
-    def __init__(self, max_message: int) -> None:
+    def __init__(self, max_message: int, *, masked: bool = True) -> None:
         self._max_message = max_message
+        self._masked = masked
         self._buffer = bytearray()
         self._fragments: list[bytes] = []
         self._fragments_size = 0
@@ -82,8 +86,9 @@ class FrameParser:
             first, second = buffer[at], buffer[at + 1]
             if first & 0x70:
                 raise FrameError(PROTOCOL_ERROR, "reserved bits set")
-            if not second & 0x80:
-                raise FrameError(PROTOCOL_ERROR, "client frame not masked")
+            if bool(second & 0x80) != self._masked:
+                raise FrameError(PROTOCOL_ERROR, "client frame not masked" if self._masked
+                                 else "server frame masked")
             size, head = second & 0x7F, 2
             if size == 126:
                 if end - at < 4:
@@ -95,10 +100,11 @@ class FrameParser:
                 size, head = int.from_bytes(buffer[at + 2:at + 10], "big"), 10
             opcode = first & 0x0F
             self._check(opcode, bool(first & FIN), size)
-            start = at + head + 4
+            start = at + head + 4 * self._masked
             if end - start < size:
                 break
-            payload = _unmask(buffer[start:start + size], bytes(buffer[start - 4:start]))
+            payload = (_masked(buffer[start:start + size], bytes(buffer[start - 4:start]))
+                       if self._masked else bytes(buffer[start:start + size]))
             at = start + size
             self._take(opcode, bool(first & FIN), payload, received)
         del buffer[:at]
@@ -163,14 +169,19 @@ def _close(payload: bytes) -> Close:
     return Close(code, _utf8(payload[2:]))
 
 
-def frame(opcode: int, payload: bytes) -> bytes:
-    """One unmasked, unfragmented server frame."""
+def frame(opcode: int, payload: bytes, mask: bytes | None = None) -> bytes:
+    """One unfragmented frame: a server's unmasked, a client's masked with ``mask``
+    (four bytes from a strong random source, new for every frame)."""
     size = len(payload)
     if size < 126:
-        return bytes((FIN | opcode, size)) + payload
-    if size < 1 << 16:
-        return struct.pack("!BBH", FIN | opcode, 126, size) + payload
-    return struct.pack("!BBQ", FIN | opcode, 127, size) + payload
+        head = bytes((FIN | opcode, size))
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", FIN | opcode, 126, size)
+    else:
+        head = struct.pack("!BBQ", FIN | opcode, 127, size)
+    if mask is None:
+        return head + payload
+    return bytes((head[0], head[1] | 0x80)) + head[2:] + mask + _masked(payload, mask)
 
 
 def text_frames(messages: list[bytes]) -> bytes:

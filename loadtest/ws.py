@@ -12,26 +12,20 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import h11
 import msgspec
 import trio
-import wsproto
-from wsproto.events import (
-    AcceptConnection,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto.utilities import generate_accept_token, generate_nonce
 
 from core_ext import sm2
+from gateway.ws_frames import CLOSE, PONG, TEXT, Close, FrameError, FrameParser, Ping, frame
 from loadtest import outcomes
 from loadtest.corpus_store import Card
 from loadtest.outcomes import Outcome
@@ -39,6 +33,7 @@ from loadtest.transport import Target, Unit
 
 SUBPROTOCOL = "eport.v1"
 READ_SIZE = 65536
+MAX_MESSAGE = 16 << 20  # what one frame from the server may carry
 
 
 class StreamRefused(Exception):
@@ -66,17 +61,22 @@ class _Waiter:
     outcome: Outcome = (0, "TRANSPORT_PENDING")
 
 
-class StreamConnection:
-    """One stream on a raw trio socket and wsproto (trio-websocket spent a socket write
-    and a lock on every frame). Submits queue their frames; one writer task sends all
-    that queued meanwhile in one write, and one reader task matches results to submits
-    by ``seq``."""
+def _masked(opcode: int, payload: bytes) -> bytes:
+    """A client frame: masked, with a new key from the system's random source."""
+    return frame(opcode, payload, os.urandom(4))
 
-    def __init__(self, stream: trio.SocketStream, ws: wsproto.WSConnection) -> None:
+
+class StreamConnection:
+    """One stream on a raw trio socket: the opening handshake on h11, the frames with
+    ``gateway.ws_frames`` (trio-websocket wrote every frame on its own, and wsproto's
+    framing was a quarter of this client's CPU). Submits queue their frames; one
+    writer task sends all that queued meanwhile in one write, and one reader task
+    matches results to submits by ``seq``."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
         self._stream = stream
-        self._ws = ws
-        self._messages: list[str] = []  # complete text messages not yet taken
-        self._partial: list[str] = []  # the fragments of the message being received
+        self._parser = FrameParser(MAX_MESSAGE, masked=False)
+        self._messages: list[bytes] = []  # complete messages not yet taken
         self._outgoing: list[bytes] = []
         self._flush = trio.Event()
         self._credit = trio.Semaphore(0)
@@ -92,9 +92,10 @@ class StreamConnection:
                    ) -> StreamConnection:
         stream = await trio.open_tcp_stream(target.host, target.port)
         stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
-        connection = cls(stream, wsproto.WSConnection(wsproto.ConnectionType.CLIENT))
+        connection = cls(stream)
         try:
-            await connection._handshake(target, card)
+            await connection._upgrade(target)
+            await connection._authenticate(card)
         except BaseException:
             await stream.aclose()
             raise
@@ -102,14 +103,35 @@ class StreamConnection:
         nursery.start_soon(connection._write)
         return connection
 
-    async def _handshake(self, target: Target, card: Card | None) -> None:
-        await self._stream.send_all(self._ws.send(Request(
-            host=f"{target.host}:{target.port}", target="/v1/stream",
-            subprotocols=[SUBPROTOCOL])))
+    async def _upgrade(self, target: Target) -> None:
+        """The opening handshake (RFC 6455 §4.1); what follows the 101 is frames."""
+        key = generate_nonce()
+        http = h11.Connection(h11.CLIENT)
+        await self._stream.send_all(http.send(h11.Request(
+            method="GET", target="/v1/stream", headers=[
+                (b"host", f"{target.host}:{target.port}".encode()), (b"upgrade", b"websocket"),
+                (b"connection", b"Upgrade"), (b"sec-websocket-key", key),
+                (b"sec-websocket-version", b"13"),
+                (b"sec-websocket-protocol", SUBPROTOCOL.encode())],
+        )) + (http.send(h11.EndOfMessage()) or b""))
+        while (event := http.next_event()) is h11.NEED_DATA:
+            data = await self._stream.receive_some(READ_SIZE)
+            if not data:
+                raise StreamClosed("the server closed the connection in the handshake")
+            http.receive_data(data)
+        if not isinstance(event, h11.InformationalResponse) or event.status_code != 101:
+            raise StreamRefused(f"handshake refused: {getattr(event, 'status_code', event)}")
+        headers = dict(event.headers)
+        if headers.get(b"sec-websocket-accept") != generate_accept_token(key) or \
+                headers.get(b"sec-websocket-protocol") != SUBPROTOCOL.encode():
+            raise StreamRefused(f"handshake answered with {headers}")
+        self._take(http.trailing_data[0])
+
+    async def _authenticate(self, card: Card | None) -> None:
         hello: dict[str, Any] = msgspec.json.decode(await self._message())
         nonce = base64.b64decode(hello.get("nonce", ""))
         key = bytes.fromhex(card.private_key) if card else sm2.generate_private_key()
-        await self._stream.send_all(self._frame(msgspec.json.encode({
+        await self._stream.send_all(_masked(TEXT, msgspec.json.encode({
             "op": "auth", "cert": card.cert if card else "",
             "sig": base64.b64encode(sm2.sign(key, nonce)).decode()})))
         ready: dict[str, Any] = msgspec.json.decode(await self._message())
@@ -117,11 +139,8 @@ class StreamConnection:
             raise StreamRefused(f"stream refused: {ready}")
         self._credit = trio.Semaphore(int(ready["credit"]))
 
-    def _frame(self, text: bytes) -> bytes:
-        return self._ws.send(TextMessage(data=text.decode()))
-
-    async def _message(self) -> str:
-        """The next complete text message, reading the socket as needed."""
+    async def _message(self) -> bytes:
+        """The next complete message, reading the socket as needed."""
         while not self._messages:
             await self._receive()
             if self._closed is not None:
@@ -132,26 +151,16 @@ class StreamConnection:
         data = await self._stream.receive_some(READ_SIZE)
         if not data:
             raise StreamClosed("the server closed the connection")
-        self._ws.receive_data(data)
-        self._take_events()
+        self._take(data)
 
-    def _take_events(self) -> None:
-        for event in self._ws.events():
-            if isinstance(event, TextMessage):
-                self._partial.append(event.data)
-                if event.message_finished:
-                    self._messages.append("".join(self._partial))
-                    self._partial.clear()
-            elif isinstance(event, AcceptConnection):
-                if event.subprotocol != SUBPROTOCOL:
-                    self._closed = StreamRefused(f"subprotocol {event.subprotocol!r}")
-            elif isinstance(event, RejectConnection):
-                self._closed = StreamRefused(f"handshake refused: {event.status_code}")
-            elif isinstance(event, Ping):
-                self._queue(self._ws.send(event.response()))
-            elif isinstance(event, CloseConnection):
-                self._closed = StreamClosed(f"closed by the server: {event.code} "
-                                            f"{event.reason}")
+    def _take(self, data: bytes) -> None:
+        for item in self._parser.feed(data):
+            if isinstance(item, bytes):
+                self._messages.append(item)
+            elif isinstance(item, Ping):
+                self._queue(_masked(PONG, item.payload))
+            elif isinstance(item, Close):
+                self._closed = StreamClosed(f"closed by the server: {item.code} {item.reason}")
 
     @property
     def closed(self) -> bool:
@@ -168,7 +177,7 @@ class StreamConnection:
             seq = next(self._seqs)
             waiter = self._waiting[seq] = _Waiter()
             sent = trio.current_time()
-            self._queue(self._frame(b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
+            self._queue(_masked(TEXT, b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
             await waiter.done.wait()
             if waiter.outcome[0]:  # 0: the connection failed, nothing was answered
                 self.answered += 1
@@ -188,24 +197,24 @@ class StreamConnection:
     async def _read(self) -> None:
         try:
             while True:
-                for text in self._messages:
-                    self._answer(_result.decode(text))
+                for message in self._messages:
+                    self._answer(_result.decode(message))
                 self._messages.clear()
                 if self._closed is not None:
                     raise self._closed
                 await self._receive()
         except (StreamClosed, OSError, trio.BrokenResourceError, trio.ClosedResourceError,
-                msgspec.DecodeError, LocalProtocolError, RemoteProtocolError) as exc:
+                msgspec.DecodeError, FrameError) as exc:
             self._fail(exc)
 
-    def _answer(self, frame: _Result) -> None:
-        if frame.op == "event":
+    def _answer(self, result: _Result) -> None:
+        if result.op == "event":
             self.events += 1
             return
-        waiter = self._waiting.pop(frame.seq, None)
+        waiter = self._waiting.pop(result.seq, None)
         if waiter is not None:
-            body = frame.receipt if len(frame.receipt) else frame.problem
-            waiter.outcome = outcomes.single(frame.status, bytes(body))
+            body = result.receipt if len(result.receipt) else result.problem
+            waiter.outcome = outcomes.single(result.status, bytes(body))
             waiter.done.set()
 
     def _fail(self, exc: BaseException) -> None:
@@ -222,7 +231,7 @@ class StreamConnection:
         if self._closed is None:
             self._closed = StreamClosed("closed by the client")
             with trio.move_on_after(1):
-                await self._stream.send_all(self._ws.send(CloseConnection(code=1000)))
+                await self._stream.send_all(_masked(CLOSE, (1000).to_bytes(2, "big")))
         await self._stream.aclose()
 
 
@@ -259,8 +268,7 @@ class WsTransport:
                 connection = await self._connection(stream)
                 return [await connection.submit(unit.envelopes[0])]
         except (OSError, StreamRefused, StreamClosed, trio.BrokenResourceError,
-                trio.TooSlowError, msgspec.DecodeError, LocalProtocolError,
-                RemoteProtocolError) as exc:
+                trio.TooSlowError, msgspec.DecodeError, FrameError, h11.ProtocolError) as exc:
             # After a timeout the server may still count the submit against the credit,
             # so the connection is dropped rather than reused.
             self._retire(stream)

@@ -1,4 +1,4 @@
-"""RFC 6455 framing on the server's side (gateway.ws_frames), against wsproto's client."""
+"""RFC 6455 framing (gateway.ws_frames) at both ends, against wsproto's other end."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ LIMIT = 1 << 20
 
 def client() -> Connection:
     return Connection(ConnectionType.CLIENT)
+
+
+def server() -> Connection:
+    return Connection(ConnectionType.SERVER)
 
 
 def masked(opcode: int, payload: bytes, *, fin: bool = True, mask: bytes = b"\x01\x02\x03\x04",
@@ -169,3 +173,33 @@ def test_server_control_frames_as_wsproto_reads_them() -> None:
     assert isinstance(ping, Ping) and ping.payload == b"ping?"
     assert isinstance(close, CloseConnection) and close.code == 1008
     assert close.reason == "€" * 41  # 123 bytes of reason at most, cut between characters
+
+
+@given(messages, st.lists(st.integers(min_value=1, max_value=400), max_size=20))
+def test_what_wsprotos_server_sends_is_parsed_by_a_client_however_it_is_cut(
+        sent: list[str | bytes], cuts: list[int]) -> None:
+    ws = server()
+    wire = b"".join(ws.send(TextMessage(data=m) if isinstance(m, str) else BytesMessage(data=m))
+                    for m in sent) + ws.send(Ping(payload=b"?"))
+    parser, received, at = FrameParser(LIMIT, masked=False), [], 0
+    for cut in [*cuts, len(wire)]:
+        received += parser.feed(wire[at:at + cut])
+        at += cut
+    assert received == [*(m.encode() if isinstance(m, str) else m for m in sent), ParsedPing(b"?")]
+
+
+@pytest.mark.parametrize("size", [0, 3, 125, 126, 65_535, 65_536, 200_000])
+def test_a_clients_masked_frames_as_wsproto_and_the_server_parser_read_them(size: int) -> None:
+    payload = os.urandom(size // 2).hex().encode() + b"x" * (size % 2)
+    wire = frame(TEXT, payload, os.urandom(4)) + frame(TEXT, b"{}", os.urandom(4))
+    ws = server()
+    ws.receive_data(wire)
+    assert [e.data for e in ws.events()] == [payload.decode(), "{}"]
+    assert FrameParser(LIMIT).feed(wire) == [payload, b"{}"]
+
+
+def test_each_end_refuses_the_others_masking() -> None:
+    assert refused(frame(TEXT, b"hi")).reason == "client frame not masked"
+    with pytest.raises(FrameError) as error:
+        FrameParser(LIMIT, masked=False).feed(frame(TEXT, b"hi", b"abcd"))
+    assert (error.value.code, error.value.reason) == (PROTOCOL_ERROR, "server frame masked")
