@@ -5,7 +5,8 @@
     server event(receipt) whenever the enterprise's feed gains an event
 
 A bad auth, a frame over the limit, an unknown op or more unanswered submits
-than the credit close the connection with 1008. Results are written by one
+than the credit close the connection with 1008; a worker that stops closes it
+with 1001, once the submits it took are answered. Results are written by one
 writer task, so concurrent commits never interleave frames; the frames waiting
 when it wakes go out in one socket write.
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import msgspec
@@ -29,13 +31,16 @@ from gateway.ingest import Answer, problem_answer
 from gateway.metrics import OPEN_STREAMS
 from gateway.runtime import Runtime, utc_now
 from gateway.stream_sockets import SUBPROTOCOL, Socket, StreamClosing, StreamGone
+from gateway.ws_frames import GOING_AWAY, POLICY_VIOLATION
 from routing.cards import identify
 from routing.envelope import decode_base64
 from routing.errors import EportError, ProblemError
 
-POLICY_VIOLATION = 1008
 FEED_PAGE = 500
 BATCHES_IN_FLIGHT = 4  # per stream
+# At shutdown, within hypercorn's grace period (5 s) with the close handshake's 2 s.
+DRAIN_S = 2.0
+DRAIN_POLL_S = 0.01
 
 
 class Auth(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,19 +73,47 @@ async def serve_stream(ws: Socket, runtime: Callable[[], Runtime]) -> None:
         await ws.accept(current.config.ws_max_frame_bytes, current.config.ws_credit + 1)
         OPEN_STREAMS.inc()
         try:
-            closing: StreamClosing | None
-            try:
-                enterprise = await _handshake(ws, current)
-            except StreamClosing as refused:
-                closing = refused
-            else:
-                closing = await _session(ws, current, enterprise)
+            closing = await _authenticated(ws, current)
+            if isinstance(closing, str):
+                closing = await _session(ws, current, closing)
             if closing is not None:
                 await ws.close(closing.code, closing.reason)
         finally:
             OPEN_STREAMS.dec()
     except StreamGone:
         return
+
+
+def _shutting_down() -> StreamClosing:
+    return StreamClosing("the gateway is shutting down", GOING_AWAY)
+
+
+@contextmanager
+def _until_shutdown(ws: Socket, nursery: trio.Nursery) -> Iterator[trio.CancelScope]:
+    """A scope that the worker's shutdown cancels (``nursery`` runs the watch)."""
+    with trio.CancelScope() as scope:
+        nursery.start_soon(_cancel_at_shutdown, ws, scope)
+        yield scope
+
+
+async def _cancel_at_shutdown(ws: Socket, scope: trio.CancelScope) -> None:
+    await ws.terminated()
+    scope.cancel()
+
+
+async def _authenticated(ws: Socket, runtime: Runtime) -> str | StreamClosing | None:
+    """The enterprise the client authenticated as; or how the stream closes (a bad
+    auth, the worker stopping), or None if the client went away."""
+    async with trio.open_nursery() as nursery:
+        with _until_shutdown(ws, nursery) as waiting:
+            try:
+                outcome: str | StreamClosing | None = await _handshake(ws, runtime)
+            except StreamClosing as refused:
+                outcome = refused
+            except StreamGone:
+                outcome = None
+        nursery.cancel_scope.cancel()
+    return _shutting_down() if waiting.cancelled_caught else outcome
 
 
 async def _receive(ws: Socket, runtime: Runtime) -> bytes:
@@ -112,20 +145,35 @@ def _text(message: dict[str, object]) -> bytes:
 
 async def _session(ws: Socket, runtime: Runtime, enterprise: str) -> StreamClosing | None:
     """Serve submits and events until the client breaks a rule (return how the stream
-    closes) or goes away (return None)."""
+    closes), goes away (return None), or the worker stops: then the submits taken are
+    answered first (for ``DRAIN_S`` at most), and the stream closes with 1001."""
+    credit = trio.Semaphore(runtime.config.ws_credit)
     send, outbox = trio.open_memory_channel[bytes](runtime.config.ws_credit + 16)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_writer, ws, outbox)
         nursery.start_soon(_events, runtime, enterprise, send.clone())
-        reason = await _read_submits(ws, runtime, enterprise, send, nursery)
+        with _until_shutdown(ws, nursery) as reading:
+            closing = await _read_submits(ws, runtime, enterprise, send, nursery, credit)
+        if reading.cancelled_caught:
+            closing = _shutting_down()
+            with trio.move_on_after(DRAIN_S):
+                await _answered(credit, runtime.config.ws_credit, outbox)
         nursery.cancel_scope.cancel()
-    return reason
+    return closing
+
+
+async def _answered(credit: trio.Semaphore, total: int,
+                    outbox: trio.MemoryReceiveChannel[bytes]) -> None:
+    """Until every submit taken has its result written: the credit is all back and the
+    writer has taken every frame (it holds the connection while it writes them, so a
+    close frame written next goes after them)."""
+    while credit.value < total or outbox.statistics().current_buffer_used:
+        await trio.sleep(DRAIN_POLL_S)
 
 
 async def _read_submits(ws: Socket, runtime: Runtime, enterprise: str,
-                        send: trio.MemorySendChannel[bytes], nursery: trio.Nursery
-                        ) -> StreamClosing | None:
-    credit = trio.Semaphore(runtime.config.ws_credit)
+                        send: trio.MemorySendChannel[bytes], nursery: trio.Nursery,
+                        credit: trio.Semaphore) -> StreamClosing | None:
     queued, submits = trio.open_memory_channel[Submit](runtime.config.ws_credit)
     nursery.start_soon(_submit_batches, runtime, enterprise, submits, send.clone(), credit)
     while True:

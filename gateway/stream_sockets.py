@@ -70,6 +70,9 @@ class RawConnection(Protocol):
 
     async def close(self) -> None: ...
 
+    async def terminated(self) -> None:
+        """Returns once the worker has begun to shut down."""
+
 
 raw_connection: ContextVar[RawConnection | None] = ContextVar("raw_connection", default=None)
 
@@ -105,6 +108,11 @@ class Socket:
 
     async def close(self, code: int, reason: str) -> None:
         await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def terminated(self) -> None:
+        """Never returns: hypercorn's WebSocket does not tell the application that the
+        worker is stopping, and cuts the connection when its grace period ends."""
+        await trio.sleep_forever()
 
     async def refuse(self, answer: Answer) -> None:
         """Answer the handshake with a problem (the server cannot take the stream now),
@@ -173,6 +181,9 @@ class RawSocket(Socket):
                     self._arrived = trio.Event()
                     await self._arrived.wait()
         await self._end()
+
+    async def terminated(self) -> None:
+        await self._connection.terminated()
 
     async def _feed(self, data: bytes) -> None:
         """What the connection read: frames, or b"" when the client has gone. Once the

@@ -104,6 +104,9 @@ class _Connection(HoldingConnection, TCPServer):
     async def close(self) -> None:
         await self.protocol_send(Closed())
 
+    async def terminated(self) -> None:
+        await self.context.terminated.wait()
+
     async def _read_data(self) -> None:
         """hypercorn's read loop, with what is read going to the stream that took the
         connection over, if one has."""

@@ -1,17 +1,22 @@
 """The stream's two sockets (gateway.stream_sockets) over real connections: the
 stream's own frames when the client asks for no extension, hypercorn's WebSocket
-when it asks for permessage-deflate; pings, the closing handshake and protocol
-errors on the former. The client is wsproto on a plain socket, which can ask for
-extensions and write what a well-behaved client would not."""
+when it asks for permessage-deflate; pings, the closing handshake, protocol errors
+and a stopping worker on the former. The client is wsproto on a plain socket, which
+can ask for extensions and write what a well-behaved client would not, or
+trio-websocket."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
+import pytest
 import trio
+import trio_websocket
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -26,8 +31,8 @@ from wsproto.events import (
 from wsproto.extensions import PerMessageDeflate
 
 from core_ext import sm2
-from gateway.client import Signer
-from tests.e2e.gateway import Gateway
+from gateway.client import AsyncClient, Signer
+from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
 
 
 class RawClient:
@@ -122,3 +127,40 @@ async def test_text_that_is_not_utf8_closes_with_invalid_payload(gateway: Gatewa
     binary = client.ws.send(BytesMessage(data=b'{"op":"auth","cert":"\xff"}'))
     await client.stream.send_all(b"\x81" + binary[1:])  # the same frame, as text
     assert await closed_with(client) == 1007
+
+
+@pytest.fixture
+def stopping_gateway(tmp_path: Path, gateway: Gateway) -> Iterator[Gateway]:
+    """A gateway of its own to stop, on the same database and home, committing slowly."""
+    (tmp_path / "home").symlink_to(gateway.home)
+    running = start_gateway(tmp_path, gateway.database_url, env={"EPORT_BATCH_MAX_WAIT_MS": "300"})
+    try:
+        yield running
+    finally:
+        stop_gateway(running)
+
+
+async def test_a_stopping_worker_answers_the_submits_it_took_then_closes_with_going_away(
+        stopping_gateway: Gateway) -> None:
+    """One stream has submits in flight (commits wait 300 ms), another has not sent its
+    auth yet: both close with 1001, the first once its submits are answered."""
+    enterprise = stopping_gateway.enterprise()
+    legal = stopping_gateway.card(enterprise, "legal")
+    operators = [stopping_gateway.card(enterprise, "operator") for _ in range(5)]
+    results: dict[int, int] = {}
+    client, _ = await connect(stopping_gateway)
+    assert (await client.message())["op"] == "hello"
+    async with AsyncClient(stopping_gateway.url) as http, http.stream(legal) as stream:
+        for seq, operator in enumerate(operators):
+            await stream.submit(seq, legal.document("identity.card_lock", enterprise,
+                                                    {"card": operator.cert}))
+        stopping_gateway.process.terminate()  # SIGTERM, as an operator stops it
+        with trio.fail_after(10), pytest.raises(trio_websocket.ConnectionClosed) as closed:
+            while True:
+                message = await stream.receive()
+                if message["op"] == "result":
+                    results[message["seq"]] = message["status"]
+    assert results == dict.fromkeys(range(5), 201)
+    assert (closed.value.reason.code, closed.value.reason.reason) == (
+        1001, "the gateway is shutting down")
+    assert await closed_with(client) == 1001
