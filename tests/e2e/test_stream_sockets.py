@@ -133,7 +133,8 @@ async def test_text_that_is_not_utf8_closes_with_invalid_payload(gateway: Gatewa
 def stopping_gateway(tmp_path: Path, gateway: Gateway) -> Iterator[Gateway]:
     """A gateway of its own to stop, on the same database and home, committing slowly."""
     (tmp_path / "home").symlink_to(gateway.home)
-    running = start_gateway(tmp_path, gateway.database_url, env={"EPORT_BATCH_MAX_WAIT_MS": "300"})
+    running = start_gateway(tmp_path, gateway.database_url,
+                            env={"EPORT_BATCH_MAX_WAIT_MS": "1000"})
     try:
         yield running
     finally:
@@ -141,12 +142,12 @@ def stopping_gateway(tmp_path: Path, gateway: Gateway) -> Iterator[Gateway]:
 
 
 async def test_a_stopping_worker_answers_the_submits_it_took_then_closes_with_going_away(
-        stopping_gateway: Gateway) -> None:
-    """One stream has submits in flight (commits wait 300 ms), another has not sent its
-    auth yet: both close with 1001, the first once its submits are answered."""
-    enterprise = stopping_gateway.enterprise()
-    legal = stopping_gateway.card(enterprise, "legal")
-    operators = [stopping_gateway.card(enterprise, "operator") for _ in range(5)]
+        gateway: Gateway, stopping_gateway: Gateway) -> None:
+    """One stream has submits in flight, another has not sent its auth yet: both close
+    with 1001, the first once its submits are answered."""
+    enterprise = gateway.enterprise()  # the quick gateway, on the same database
+    legal = gateway.card(enterprise, "legal")
+    operators = [gateway.card(enterprise, "operator") for _ in range(5)]
     results: dict[int, int] = {}
     client, _ = await connect(stopping_gateway)
     assert (await client.message())["op"] == "hello"
@@ -154,6 +155,9 @@ async def test_a_stopping_worker_answers_the_submits_it_took_then_closes_with_go
         for seq, operator in enumerate(operators):
             await stream.submit(seq, legal.document("identity.card_lock", enterprise,
                                                     {"card": operator.cert}))
+        # The gateway reads them at once, and their batch waits a second to commit: stop
+        # it meanwhile (nothing tells the client when a submit has been taken).
+        await trio.sleep(0.3)
         stopping_gateway.process.terminate()  # SIGTERM, as an operator stops it
         with trio.fail_after(10), pytest.raises(trio_websocket.ConnectionClosed) as closed:
             while True:
