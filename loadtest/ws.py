@@ -11,6 +11,7 @@ its documents waited, so a report shows when one stream is the bottleneck.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import os
 from collections import Counter
@@ -79,6 +80,7 @@ class StreamConnection:
         self._messages: list[bytes] = []  # complete messages not yet taken
         self._outgoing: list[bytes] = []
         self._flush = trio.Event()
+        self._sending = trio.Lock()  # the writer's, and the close frame's at the end
         self._credit = trio.Semaphore(0)
         self._seqs = itertools.count(1)
         self._waiting: dict[int, _Waiter] = {}
@@ -190,7 +192,8 @@ class StreamConnection:
                 await self._flush.wait()
                 self._flush = trio.Event()
                 data, self._outgoing = b"".join(self._outgoing), []
-                await self._stream.send_all(data)
+                async with self._sending:
+                    await self._stream.send_all(data)
         except (OSError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             self._fail(exc)
 
@@ -230,8 +233,10 @@ class StreamConnection:
     async def aclose(self) -> None:
         if self._closed is None:
             self._closed = StreamClosed("closed by the client")
-            with trio.move_on_after(1):
-                await self._stream.send_all(_masked(CLOSE, (1000).to_bytes(2, "big")))
+            with trio.move_on_after(1), contextlib.suppress(
+                    OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+                async with self._sending:
+                    await self._stream.send_all(_masked(CLOSE, (1000).to_bytes(2, "big")))
         await self._stream.aclose()
 
 

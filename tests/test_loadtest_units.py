@@ -16,6 +16,8 @@ from functools import partial
 import h11
 import msgspec
 import trio
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, Request, TextMessage
 
 from core_ext.fields import check_customs_code, check_uscc
 from loadtest import outcomes
@@ -32,7 +34,7 @@ from loadtest.progress import Progress
 from loadtest.recorder import Recorder, joined
 from loadtest.run import Series
 from loadtest.transport import Target, Unit
-from loadtest.ws import joined_senders
+from loadtest.ws import joined_senders, open_ws
 from routing.subsystems import REGISTRY
 
 
@@ -170,6 +172,38 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
         for _ in range(3):
             assert await transport.submit(Unit(0, [b"{}"], "S")) == [(201, "OK")]
             await closed.receive()  # the idle connection in the pool is closed at the far end
+
+
+async def test_a_stream_closes_while_its_writer_is_blocked(nursery: trio.Nursery) -> None:
+    """The server takes the stream, then reads nothing: the client's writer is blocked
+    in a write when the run ends, and the close frame must wait for it, not write
+    beside it (trio refuses two writers on one socket)."""
+
+    async def accept_then_read_nothing(stream: trio.SocketStream) -> None:
+        ws = WSConnection(ConnectionType.SERVER)
+        greeted = False
+        while True:
+            ws.receive_data(await stream.receive_some(65536))
+            for event in ws.events():
+                if isinstance(event, Request):
+                    await stream.send_all(ws.send(AcceptConnection(subprotocol="eport.v1"))
+                                          + ws.send(TextMessage(data='{"op":"hello","nonce":""}')))
+                elif isinstance(event, TextMessage) and not greeted:  # the auth
+                    greeted = True
+                    await stream.send_all(ws.send(TextMessage(
+                        data='{"op":"ready","enterprise":"E","credit":1000}')))
+            if greeted:
+                await trio.sleep_forever()
+
+    serve = partial(trio.serve_tcp, accept_then_read_nothing, 0, host="127.0.0.1")
+    port = (await nursery.start(serve))[0].socket.getsockname()[1]
+    with trio.fail_after(10):
+        async with open_ws(Target(f"http://127.0.0.1:{port}", 1), {}) as ws, \
+                trio.open_nursery() as submits:
+            for start in range(64):  # 16 MiB: more than the socket buffers hold
+                submits.start_soon(ws.submit, Unit(start, [b'"%s"' % (b"x" * (1 << 18))], "S"))
+            await trio.sleep(0.5)
+            submits.cancel_scope.cancel()
 
 
 def test_proc_sampling_of_this_process() -> None:
