@@ -116,14 +116,14 @@ class _Connection(HoldingConnection, TCPServer):
                     data = bytes(await self.stream.receive_some(MAX_RECV))
             except (trio.ClosedResourceError, trio.BrokenResourceError, trio.TooSlowError):
                 break
-            if self._taken is not None:
+            if self._taken is None:
+                await self.protocol.handle(RawData(data))  # b"": h11 learns of the EOF
+            elif data:
                 await self._taken(data)
-            else:
-                await self.protocol.handle(RawData(data))
             if not data:
                 break
         if self._taken is not None:
-            await self._taken(b"")
+            await self._taken(b"")  # the end, however the reading ended
         await self.protocol.handle(Closed())
         # Nothing more can arrive: a request in flight still gets its answer (its end
         # closes the connection), an idle connection closes now.
