@@ -31,7 +31,7 @@ _SENDABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 101
 
 
 class FrameError(Exception):
-    """The client broke the protocol: the connection closes with ``code``."""
+    """The peer broke the protocol: the connection closes with ``code``."""
 
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
@@ -173,16 +173,16 @@ def _close(payload: bytes) -> Close:
 def frame(opcode: int, payload: bytes, mask: bytes | None = None) -> bytes:
     """One unfragmented frame: a server's unmasked, a client's masked with ``mask``
     (four bytes from a strong random source, new for every frame)."""
-    size = len(payload)
+    size, masking = len(payload), 0x80 if mask is not None else 0
     if size < 126:
-        head = bytes((FIN | opcode, size))
+        head = bytes((FIN | opcode, masking | size))
     elif size < 1 << 16:
-        head = struct.pack("!BBH", FIN | opcode, 126, size)
+        head = struct.pack("!BBH", FIN | opcode, masking | 126, size)
     else:
-        head = struct.pack("!BBQ", FIN | opcode, 127, size)
+        head = struct.pack("!BBQ", FIN | opcode, masking | 127, size)
     if mask is None:
         return head + payload
-    return bytes((head[0], head[1] | 0x80)) + head[2:] + mask + _masked(payload, mask)
+    return head + mask + _masked(payload, mask)
 
 
 def text_frames(messages: list[bytes]) -> bytes:

@@ -62,7 +62,7 @@ class _Waiter:
     outcome: Outcome = (0, "TRANSPORT_PENDING")
 
 
-def _masked(opcode: int, payload: bytes) -> bytes:
+def _client_frame(opcode: int, payload: bytes) -> bytes:
     """A client frame: masked, with a new key from the system's random source."""
     return frame(opcode, payload, os.urandom(4))
 
@@ -133,7 +133,7 @@ class StreamConnection:
         hello: dict[str, Any] = msgspec.json.decode(await self._message())
         nonce = base64.b64decode(hello.get("nonce", ""))
         key = bytes.fromhex(card.private_key) if card else sm2.generate_private_key()
-        await self._stream.send_all(_masked(TEXT, msgspec.json.encode({
+        await self._stream.send_all(_client_frame(TEXT, msgspec.json.encode({
             "op": "auth", "cert": card.cert if card else "",
             "sig": base64.b64encode(sm2.sign(key, nonce)).decode()})))
         ready: dict[str, Any] = msgspec.json.decode(await self._message())
@@ -160,7 +160,7 @@ class StreamConnection:
             if isinstance(item, bytes):
                 self._messages.append(item)
             elif isinstance(item, Ping):
-                self._queue(_masked(PONG, item.payload))
+                self._queue(_client_frame(PONG, item.payload))
             elif isinstance(item, Close):
                 self._closed = StreamClosed(f"closed by the server: {item.code} {item.reason}")
 
@@ -179,7 +179,7 @@ class StreamConnection:
             seq = next(self._seqs)
             waiter = self._waiting[seq] = _Waiter()
             sent = trio.current_time()
-            self._queue(_masked(TEXT, b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
+            self._queue(_client_frame(TEXT, b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
             await waiter.done.wait()
             if waiter.outcome[0]:  # 0: the connection failed, nothing was answered
                 self.answered += 1
@@ -236,7 +236,7 @@ class StreamConnection:
             with trio.move_on_after(1), contextlib.suppress(
                     OSError, trio.BrokenResourceError, trio.ClosedResourceError):
                 async with self._sending:
-                    await self._stream.send_all(_masked(CLOSE, (1000).to_bytes(2, "big")))
+                    await self._stream.send_all(_client_frame(CLOSE, (1000).to_bytes(2, "big")))
         await self._stream.aclose()
 
 
