@@ -6,9 +6,9 @@
 
 A bad auth, a frame over the limit, an unknown op or more unanswered submits
 than the credit close the connection with 1008; a worker that stops closes it
-with 1001, once the submits it took are answered. Results are written by one
-writer task, so concurrent commits never interleave frames; the frames waiting
-when it wakes go out in one socket write.
+with 1001, once the submits it took are answered. Results and events are written
+by one writer task (``gateway.stream_outbox``), so concurrent commits never
+interleave frames; the frames waiting when it wakes go out in one socket write.
 
 The stream is served from the fast path like the ingest routes (quart would add a
 task and a channel hop to every frame received, and two signal dispatches to
@@ -30,6 +30,7 @@ import trio
 from gateway.ingest import Answer, problem_answer
 from gateway.metrics import OPEN_STREAMS
 from gateway.runtime import Runtime, utc_now
+from gateway.stream_outbox import Outbox
 from gateway.stream_sockets import SUBPROTOCOL, Socket, StreamClosing, StreamGone
 from gateway.ws_frames import GOING_AWAY, POLICY_VIOLATION
 from routing.cards import identify
@@ -40,7 +41,6 @@ FEED_PAGE = 500
 BATCHES_IN_FLIGHT = 4  # per stream
 # At shutdown, within hypercorn's grace period (5 s) with the close handshake's 2 s.
 DRAIN_S = 2.0
-DRAIN_POLL_S = 0.01
 
 
 class Auth(msgspec.Struct, forbid_unknown_fields=True):
@@ -147,35 +147,24 @@ async def _session(ws: Socket, runtime: Runtime, enterprise: str) -> StreamClosi
     """Serve submits and events until the client breaks a rule (return how the stream
     closes), goes away (return None), or the worker stops: then the submits taken are
     answered first (for ``DRAIN_S`` at most), and the stream closes with 1001."""
-    credit = trio.Semaphore(runtime.config.ws_credit)
-    send, outbox = trio.open_memory_channel[bytes](runtime.config.ws_credit + 16)
+    outbox = Outbox(runtime.config.ws_credit)
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(_writer, ws, outbox)
-        nursery.start_soon(_events, runtime, enterprise, send.clone())
+        nursery.start_soon(outbox.write, ws)
+        nursery.start_soon(_events, runtime, enterprise, outbox)
         with _until_shutdown(ws, nursery) as reading:
-            closing = await _read_submits(ws, runtime, enterprise, send, nursery, credit)
+            closing = await _read_submits(ws, runtime, enterprise, outbox, nursery)
         if reading.cancelled_caught:
             closing = _shutting_down()
             with trio.move_on_after(DRAIN_S):
-                await _answered(credit, runtime.config.ws_credit, outbox)
+                await outbox.answered()
         nursery.cancel_scope.cancel()
     return closing
 
 
-async def _answered(credit: trio.Semaphore, total: int,
-                    outbox: trio.MemoryReceiveChannel[bytes]) -> None:
-    """Until every submit taken has its result written: the credit is all back and the
-    writer has taken every frame (it holds the connection while it writes them, so a
-    close frame written next goes after them)."""
-    while credit.value < total or outbox.statistics().current_buffer_used:
-        await trio.sleep(DRAIN_POLL_S)
-
-
-async def _read_submits(ws: Socket, runtime: Runtime, enterprise: str,
-                        send: trio.MemorySendChannel[bytes], nursery: trio.Nursery,
-                        credit: trio.Semaphore) -> StreamClosing | None:
+async def _read_submits(ws: Socket, runtime: Runtime, enterprise: str, outbox: Outbox,
+                        nursery: trio.Nursery) -> StreamClosing | None:
     queued, submits = trio.open_memory_channel[Submit](runtime.config.ws_credit)
-    nursery.start_soon(_submit_batches, runtime, enterprise, submits, send.clone(), credit)
+    nursery.start_soon(_submit_batches, runtime, enterprise, submits, outbox)
     while True:
         try:
             submit = _submit.decode(await _receive(ws, runtime))
@@ -185,20 +174,17 @@ async def _read_submits(ws: Socket, runtime: Runtime, enterprise: str,
             return None
         except msgspec.DecodeError as exc:
             return StreamClosing(f"bad frame: {exc}")
-        try:
-            credit.acquire_nowait()
-        except trio.WouldBlock:
+        if not outbox.take_credit():
             return StreamClosing("credit exceeded")
         queued.send_nowait(submit)  # room for every unanswered submit: the credit
 
 
 async def _submit_batches(runtime: Runtime, enterprise: str,
-                          submits: trio.MemoryReceiveChannel[Submit],
-                          send: trio.MemorySendChannel[bytes], credit: trio.Semaphore) -> None:
+                          submits: trio.MemoryReceiveChannel[Submit], outbox: Outbox) -> None:
     """Submit what has arrived as one batch (verified together, committed together),
     up to BATCHES_IN_FLIGHT batches at a time; what arrives meanwhile forms the next."""
     slots = trio.Semaphore(BATCHES_IN_FLIGHT)
-    async with send, trio.open_nursery() as nursery:
+    async with trio.open_nursery() as nursery:
         async for first in submits:
             batch = [first]
             await slots.acquire()
@@ -207,21 +193,18 @@ async def _submit_batches(runtime: Runtime, enterprise: str,
                     batch.append(submits.receive_nowait())
                 except trio.WouldBlock:
                     break
-            nursery.start_soon(_handle, runtime, enterprise, batch, send.clone(), credit, slots)
+            nursery.start_soon(_handle, runtime, enterprise, batch, outbox, slots)
 
 
-async def _handle(runtime: Runtime, enterprise: str, batch: list[Submit],
-                  send: trio.MemorySendChannel[bytes], credit: trio.Semaphore,
+async def _handle(runtime: Runtime, enterprise: str, batch: list[Submit], outbox: Outbox,
                   slots: trio.Semaphore) -> None:
-    async with send:
-        try:
-            answers = await runtime.ingest.submit_many([bytes(s.env) for s in batch],
-                                                       enterprise=enterprise)
-        finally:
-            slots.release()
-        for submit, answer in zip(batch, answers, strict=True):
-            await send.send(result_frame(submit.seq, answer))
-            credit.release()
+    try:
+        answers = await runtime.ingest.submit_many([bytes(s.env) for s in batch],
+                                                   enterprise=enterprise)
+    finally:
+        slots.release()
+    outbox.put_results([result_frame(submit.seq, answer)
+                        for submit, answer in zip(batch, answers, strict=True)])
 
 
 def result_frame(seq: int, answer: Answer) -> bytes:
@@ -230,26 +213,13 @@ def result_frame(seq: int, answer: Answer) -> bytes:
                                                                answer.body)
 
 
-async def _writer(ws: Socket, outbox: trio.MemoryReceiveChannel[bytes]) -> None:
-    """Every frame waiting when the writer wakes goes out in one socket write."""
-    async for frame in outbox:
-        frames = [frame]
-        while True:
-            try:
-                frames.append(outbox.receive_nowait())
-            except trio.WouldBlock:
-                break
-        await ws.send(frames)
-
-
-async def _events(runtime: Runtime, enterprise: str,
-                  send: trio.MemorySendChannel[bytes]) -> None:
-    async with send, runtime.hub.subscribe(enterprise) as (cursor, wakeups):
+async def _events(runtime: Runtime, enterprise: str, outbox: Outbox) -> None:
+    async with runtime.hub.subscribe(enterprise) as (cursor, wakeups):
         async for _ in wakeups:
             while page := await runtime.store.feed(enterprise, cursor, FEED_PAGE,
                                                    events_only=True):
-                for _, item in page:
-                    await send.send(b'{"op":"event","receipt":' + item + b"}")
+                await outbox.put_events([b'{"op":"event","receipt":' + item + b"}"
+                                         for _, item in page])
                 cursor = page[-1][0]
                 if len(page) < FEED_PAGE:
                     break
