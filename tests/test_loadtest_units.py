@@ -34,7 +34,7 @@ from loadtest.progress import Progress
 from loadtest.recorder import Recorder, joined
 from loadtest.run import Series
 from loadtest.transport import Target, Unit
-from loadtest.ws import joined_senders, open_ws
+from loadtest.ws import WsTransport, joined_senders, open_ws
 from routing.subsystems import REGISTRY
 
 
@@ -204,6 +204,47 @@ async def test_a_stream_closes_while_its_writer_is_blocked(nursery: trio.Nursery
                 submits.start_soon(ws.submit, Unit(start, [b'"%s"' % (b"x" * (1 << 18))], "S"))
             await trio.sleep(0.5)
             submits.cancel_scope.cancel()
+
+
+async def test_a_stream_whose_results_stop_times_out_and_is_opened_anew(
+        nursery: trio.Nursery) -> None:
+    """The server takes submits and never answers: the oldest submit's wait reaches the
+    timeout, every submit in flight fails with it, and the next opens a new stream."""
+    streams: list[int] = []
+
+    async def accept_then_answer_nothing(stream: trio.SocketStream) -> None:
+        streams.append(len(streams))
+        ws = WSConnection(ConnectionType.SERVER)
+        while data := await stream.receive_some(65536):
+            ws.receive_data(data)
+            for event in ws.events():
+                if isinstance(event, Request):
+                    await stream.send_all(ws.send(AcceptConnection(subprotocol="eport.v1"))
+                                          + ws.send(TextMessage(data='{"op":"hello","nonce":""}')))
+                elif isinstance(event, TextMessage) and '"auth"' in event.data:
+                    await stream.send_all(ws.send(TextMessage(
+                        data='{"op":"ready","enterprise":"E","credit":10}')))
+
+    serve = partial(trio.serve_tcp, accept_then_answer_nothing, 0, host="127.0.0.1")
+    port = (await nursery.start(serve))[0].socket.getsockname()[1]
+    target = Target(f"http://127.0.0.1:{port}", 1, timeout_s=0.4)
+    seen: list[tuple[int, str]] = []
+
+    async def submit(ws: WsTransport, start: int) -> None:
+        seen.extend(await ws.submit(Unit(start, [b"{}"], "S")))
+
+    async with open_ws(target, {}) as ws:
+        started = trio.current_time()
+        async with trio.open_nursery() as submits:
+            for start in range(3):
+                submits.start_soon(submit, ws, start)
+        waited = trio.current_time() - started
+        assert 0.4 < waited < 1.0
+        assert seen == [(0, "TRANSPORT_TooSlowError")] * 3
+        with trio.move_on_after(0.1):
+            await ws.submit(Unit(3, [b"{}"], "S"))
+    assert streams == [0, 1]
+    assert ws.by_sender()[0]["documents"] == 0
 
 
 def test_proc_sampling_of_this_process() -> None:
