@@ -97,16 +97,16 @@ class StreamConnection:
     @classmethod
     async def open(cls, nursery: trio.Nursery, target: Target, card: Card | None
                    ) -> StreamConnection:
-        stream = await trio.open_tcp_stream(target.host, target.port)
-        stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
-        connection = cls(stream, target.timeout_s)
-        try:
-            with trio.fail_after(target.timeout_s):
+        with trio.fail_after(target.timeout_s):
+            stream = await trio.open_tcp_stream(target.host, target.port)
+            stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
+            connection = cls(stream, target.timeout_s)
+            try:
                 await connection._upgrade(target)
                 await connection._authenticate(card)
-        except BaseException:
-            await stream.aclose()
-            raise
+            except BaseException:
+                await stream.aclose()
+                raise
         nursery.start_soon(connection._read)
         nursery.start_soon(connection._write)
         nursery.start_soon(connection._watch)
