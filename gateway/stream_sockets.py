@@ -78,12 +78,15 @@ raw_connection: ContextVar[RawConnection | None] = ContextVar("raw_connection", 
 
 
 class Socket:
-    """The stream's side of one ASGI WebSocket connection."""
+    """The stream's side of one ASGI WebSocket connection; ``connection``, where the
+    server's connection is one of the worker's, tells when the worker stops."""
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send,
+                 connection: RawConnection | None = None) -> None:
         self.subprotocols: list[str] = list(scope.get("subprotocols", []))
         self._receive = receive
         self._send = send
+        self._connection = connection
 
     async def accept(self, max_message: int, backlog: int) -> None:
         """Accept the handshake. hypercorn bounds the messages itself (its
@@ -110,9 +113,13 @@ class Socket:
         await self._send({"type": "websocket.close", "code": code, "reason": reason})
 
     async def terminated(self) -> None:
-        """Never returns: hypercorn's WebSocket does not tell the application that the
-        worker is stopping, and cuts the connection when its grace period ends."""
-        await trio.sleep_forever()
+        """Returns once the worker has begun to shut down. hypercorn's WebSocket does
+        not tell the application: without a worker's connection this never returns, and
+        hypercorn cuts the connection when its grace period ends."""
+        if self._connection is None:
+            await trio.sleep_forever()
+        else:
+            await self._connection.terminated()
 
     async def refuse(self, answer: Answer) -> None:
         """Answer the handshake with a problem (the server cannot take the stream now),
@@ -125,10 +132,11 @@ class Socket:
 class RawSocket(Socket):
     """The stream's frames on the connection's own bytes, after hypercorn's handshake."""
 
+    _connection: RawConnection
+
     def __init__(self, scope: Scope, receive: Receive, send: Send,
                  connection: RawConnection) -> None:
-        super().__init__(scope, receive, send)
-        self._connection = connection
+        super().__init__(scope, receive, send, connection)
         self._parser = FrameParser(0)
         self._backlog = 0
         self._messages: deque[bytes] = deque()
@@ -181,9 +189,6 @@ class RawSocket(Socket):
                     self._arrived = trio.Event()
                     await self._arrived.wait()
         await self._end()
-
-    async def terminated(self) -> None:
-        await self._connection.terminated()
 
     async def _feed(self, data: bytes) -> None:
         """What the connection read: frames, or b"" when the client has gone. Once the
@@ -238,5 +243,5 @@ def open_socket(scope: Scope, receive: Receive, send: Send) -> Socket:
     asked_extensions = any(name.lower() == b"sec-websocket-extensions"
                            for name, _ in scope.get("headers", ()))
     if connection is None or scope.get("http_version") != "1.1" or asked_extensions:
-        return Socket(scope, receive, send)
+        return Socket(scope, receive, send, connection)
     return RawSocket(scope, receive, send, connection)

@@ -1,9 +1,9 @@
 """The stream's two sockets (gateway.stream_sockets) over real connections: the
 stream's own frames when the client asks for no extension, hypercorn's WebSocket
-when it asks for permessage-deflate; pings, the closing handshake, protocol errors
-and a stopping worker on the former. The client is wsproto on a plain socket, which
-can ask for extensions and write what a well-behaved client would not, or
-trio-websocket."""
+when it asks for permessage-deflate; pings, the closing handshake and protocol
+errors on the former, a stopping worker on both. The client is wsproto on a plain
+socket, which can ask for extensions and write what a well-behaved client would
+not, or trio-websocket."""
 
 from __future__ import annotations
 
@@ -143,14 +143,17 @@ def stopping_gateway(tmp_path: Path, gateway: Gateway) -> Iterator[Gateway]:
 
 async def test_a_stopping_worker_answers_the_submits_it_took_then_closes_with_going_away(
         gateway: Gateway, stopping_gateway: Gateway) -> None:
-    """One stream has submits in flight, another has not sent its auth yet: both close
-    with 1001, the first once its submits are answered."""
+    """One stream has submits in flight, another has not sent its auth yet, a third is
+    served through hypercorn's WebSocket (permessage-deflate): all close with 1001, the
+    first once its submits are answered."""
     enterprise = gateway.enterprise()  # the quick gateway, on the same database
     legal = gateway.card(enterprise, "legal")
     operators = [gateway.card(enterprise, "operator") for _ in range(5)]
     results: dict[int, int] = {}
     client, _ = await connect(stopping_gateway)
     assert (await client.message())["op"] == "hello"
+    deflating, _ = await connect(stopping_gateway, deflate=True)
+    assert (await deflating.authenticate(legal))["op"] == "ready"
     async with AsyncClient(stopping_gateway.url) as http, http.stream(legal) as stream:
         for seq, operator in enumerate(operators):
             await stream.submit(seq, legal.document("identity.card_lock", enterprise,
@@ -168,3 +171,4 @@ async def test_a_stopping_worker_answers_the_submits_it_took_then_closes_with_go
     assert (closed.value.reason.code, closed.value.reason.reason) == (
         1001, "the gateway is shutting down")
     assert await closed_with(client) == 1001
+    assert await closed_with(deflating) == 1001
