@@ -174,26 +174,30 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
             await closed.receive()  # the idle connection in the pool is closed at the far end
 
 
+async def greet(stream: trio.SocketStream, credit: int) -> None:
+    """Answer a stream's handshake and its auth as the gateway would; the stream is
+    ready when this returns."""
+    ws = WSConnection(ConnectionType.SERVER)
+    while True:
+        ws.receive_data(await stream.receive_some(65536))
+        for event in ws.events():
+            if isinstance(event, Request):
+                await stream.send_all(ws.send(AcceptConnection(subprotocol="eport.v1"))
+                                      + ws.send(TextMessage(data='{"op":"hello","nonce":""}')))
+            elif isinstance(event, TextMessage):  # the auth
+                await stream.send_all(ws.send(TextMessage(
+                    data=f'{{"op":"ready","enterprise":"E","credit":{credit}}}')))
+                return
+
+
 async def test_a_stream_closes_while_its_writer_is_blocked(nursery: trio.Nursery) -> None:
     """The server takes the stream, then reads nothing: the client's writer is blocked
     in a write when the run ends, and the close frame must wait for it, not write
     beside it (trio refuses two writers on one socket)."""
 
     async def accept_then_read_nothing(stream: trio.SocketStream) -> None:
-        ws = WSConnection(ConnectionType.SERVER)
-        greeted = False
-        while True:
-            ws.receive_data(await stream.receive_some(65536))
-            for event in ws.events():
-                if isinstance(event, Request):
-                    await stream.send_all(ws.send(AcceptConnection(subprotocol="eport.v1"))
-                                          + ws.send(TextMessage(data='{"op":"hello","nonce":""}')))
-                elif isinstance(event, TextMessage) and not greeted:  # the auth
-                    greeted = True
-                    await stream.send_all(ws.send(TextMessage(
-                        data='{"op":"ready","enterprise":"E","credit":1000}')))
-            if greeted:
-                await trio.sleep_forever()
+        await greet(stream, credit=1000)
+        await trio.sleep_forever()
 
     serve = partial(trio.serve_tcp, accept_then_read_nothing, 0, host="127.0.0.1")
     port = (await nursery.start(serve))[0].socket.getsockname()[1]
@@ -214,16 +218,9 @@ async def test_a_stream_whose_results_stop_times_out_and_is_opened_anew(
 
     async def accept_then_answer_nothing(stream: trio.SocketStream) -> None:
         streams.append(len(streams))
-        ws = WSConnection(ConnectionType.SERVER)
-        while data := await stream.receive_some(65536):
-            ws.receive_data(data)
-            for event in ws.events():
-                if isinstance(event, Request):
-                    await stream.send_all(ws.send(AcceptConnection(subprotocol="eport.v1"))
-                                          + ws.send(TextMessage(data='{"op":"hello","nonce":""}')))
-                elif isinstance(event, TextMessage) and '"auth"' in event.data:
-                    await stream.send_all(ws.send(TextMessage(
-                        data='{"op":"ready","enterprise":"E","credit":10}')))
+        await greet(stream, credit=10)
+        while await stream.receive_some(65536):
+            pass  # the submits, unanswered
 
     serve = partial(trio.serve_tcp, accept_then_answer_nothing, 0, host="127.0.0.1")
     port = (await nursery.start(serve))[0].socket.getsockname()[1]
