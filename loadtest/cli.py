@@ -67,8 +67,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--connections", type=int, default=16,
                       help="http1, batch, httpx: connections at most (requests beyond them "
                            "wait in the client); http2: connections opened")
-    load.add_argument("--streams", type=int, default=1,
-                      help="ws driver only: streams per sending enterprise, used in turn")
+    load.add_argument("--streams", type=int, default=4,
+                      help="ws driver only: streams per sending enterprise at most; another "
+                           "opens when all of its streams are out of credit")
     _run_options(load)
     load.set_defaults(command=cmd_run)
 

@@ -43,7 +43,7 @@ class RunPlan:
     baselines: bool = True
     pids: list[int] = field(default_factory=list)  # server processes; else discovered
     database_url: str | None = None  # reconcile receipts against the documents table
-    streams: int = 1  # ws: streams per sending enterprise
+    streams: int = 4  # ws: streams per sending enterprise at most
     rounds: int = 1  # turns each server takes (the duration is shared out among them)
 
 

@@ -47,7 +47,7 @@ class Target:
     url: str
     connections: int  # connection cap (HTTP/1.1) or connection count (HTTP/2)
     timeout_s: float = 30.0
-    streams: int = 1  # ws: streams per sending enterprise, used in turn
+    streams: int = 1  # ws: streams per sending enterprise at most (opened as credit runs out)
 
     @property
     def host(self) -> str:

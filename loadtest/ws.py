@@ -1,11 +1,16 @@
-"""The WebSocket stream (``/v1/stream``, eport.v1): ``Target.streams`` connections
-per sending enterprise (default one), used in turn, each authenticated with that
-enterprise's card (a stream only takes documents of its own enterprise), at most
-``credit`` submits unanswered, and results matched to submits by the client
-``seq``. A busy enterprise (a customs office acts on a third of the national-day
-mix) needs several: one stream is served by one worker process. ``by_sender``
-says what each sender's streams carried (submits, results, events) and how long
-its documents waited, so a report shows when one stream is the bottleneck.
+"""The WebSocket stream (``/v1/stream``, eport.v1): streams per sending enterprise,
+each authenticated with that enterprise's card (a stream only takes documents of its
+own enterprise), at most ``credit`` submits unanswered, and results matched to
+submits by the client ``seq``. A sender opens another stream only when all of its
+streams are out of credit, up to ``Target.streams``; then its submits take the
+streams in turn. So a busy enterprise (a customs office sends a third of the
+national-day mix) gets several streams, and the others one each: with one stream
+per sender, the customs office's credit held the whole national-day run to what
+that one stream could carry, and the same number of streams for every sender
+cost the client and the server CPU for streams that carried little. Every stream
+of an enterprise receives each of its events. ``by_sender`` says what each
+sender's streams carried (submits, results, events) and how long its documents
+waited, so a report shows when one stream is the bottleneck.
 """
 
 from __future__ import annotations
@@ -175,6 +180,10 @@ class StreamConnection:
     def closed(self) -> bool:
         return self._closed is not None
 
+    @property
+    def has_credit(self) -> bool:
+        return self._credit.value > 0
+
     def _queue(self, data: bytes) -> None:
         self._outgoing.append(data)
         self._flush.set()
@@ -263,7 +272,8 @@ class WsTransport:
         # Keyed by (sender, stream number): a sender's streams are used in turn.
         self._connections: dict[tuple[str, int], StreamConnection] = {}
         self._opening: dict[tuple[str, int], trio.Lock] = {}
-        self._turns: Counter[str] = Counter()  # submits so far, by sender
+        self._opened: Counter[str] = Counter()  # stream numbers taken, by sender
+        self._turns: Counter[str] = Counter()  # submits that found every stream busy
         self._retired: list[tuple[str, StreamConnection]] = []  # dropped, by sender
 
     async def _connection(self, stream: tuple[str, int]) -> StreamConnection:
@@ -280,9 +290,22 @@ class WsTransport:
                     self._nursery, self._target, self._cards.get(stream[0]))
             return self._connections[stream]
 
+    def _stream_for(self, sender: str) -> tuple[str, int]:
+        """The sender's first stream with credit left (or still opening); else a new
+        stream, up to ``Target.streams``; else its streams in turn."""
+        opened = self._opened[sender]
+        for number in range(opened):
+            connection = self._connections.get((sender, number))
+            if connection is None or connection.closed or connection.has_credit:
+                return sender, number
+        if opened < self._target.streams:
+            self._opened[sender] = opened + 1
+            return sender, opened
+        self._turns[sender] += 1
+        return sender, self._turns[sender] % opened
+
     async def submit(self, unit: Unit) -> list[Outcome]:
-        stream = (unit.sender, self._turns[unit.sender] % self._target.streams)
-        self._turns[unit.sender] += 1
+        stream = self._stream_for(unit.sender)
         connection = None
         try:
             connection = await self._connection(stream)

@@ -244,6 +244,36 @@ async def test_a_stream_whose_results_stop_times_out_and_is_opened_anew(
     assert ws.by_sender()[0]["documents"] == 0
 
 
+async def test_a_sender_opens_another_stream_only_when_its_streams_are_out_of_credit(
+        nursery: trio.Nursery) -> None:
+    """Credit 2, submits never answered: the first two submits share one stream, each
+    further pair opens another, up to ``streams``; after that they wait their turn."""
+    opened = trio.Semaphore(0)
+    accepted: list[int] = []
+
+    async def accept_then_hold_submits(stream: trio.SocketStream) -> None:
+        accepted.append(len(accepted))
+        await greet(stream, credit=2)
+        opened.release()
+        while await stream.receive_some(65536):
+            pass
+
+    serve = partial(trio.serve_tcp, accept_then_hold_submits, 0, host="127.0.0.1")
+    port = (await nursery.start(serve))[0].socket.getsockname()[1]
+    with trio.fail_after(10):
+        async with open_ws(Target(f"http://127.0.0.1:{port}", 1, streams=3), {}) as ws, \
+                trio.open_nursery() as submits:
+            for start, streams in ((0, 1), (1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (6, 3),
+                                   (7, 3)):
+                submits.start_soon(ws.submit, Unit(start, [b"{}"], "S"))
+                if len(accepted) < streams:
+                    await opened.acquire()
+                await trio.sleep(0.05)  # the submit has taken its credit, or waits for it
+                assert len(accepted) == streams
+            submits.cancel_scope.cancel()
+    assert [row["streams"] for row in ws.by_sender()] == [3]
+
+
 def test_proc_sampling_of_this_process() -> None:
     found = cpu_seconds_and_rss(os.getpid())
     assert found is not None and found[0] > 0 and found[1] > 10 * 2**20
