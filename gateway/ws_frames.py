@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from core_ext._wsmask import mask as xor_mask
+
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 FIN = 0x80
 
@@ -51,14 +53,6 @@ class Close:
 
 
 Received = bytes | Ping | Close  # bytes: a whole text or binary message
-
-
-def _masked(payload: bytes | bytearray, mask: bytes) -> bytes:
-    """``payload`` XOR the repeated mask: masks, and unmasks what was masked."""
-    size = len(payload)
-    key = (mask * ((size >> 2) + 1))[:size]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
-        size, "little")
 
 
 class FrameParser:
@@ -104,7 +98,7 @@ class FrameParser:
             start = at + head + 4 * self._masked
             if end - start < size:
                 break
-            payload = (_masked(buffer[start:start + size], bytes(buffer[start - 4:start]))
+            payload = (xor_mask(buffer[start:start + size], bytes(buffer[start - 4:start]))
                        if self._masked else bytes(buffer[start:start + size]))
             at = start + size
             self._take(opcode, bool(first & FIN), payload, received)
@@ -182,7 +176,7 @@ def frame(opcode: int, payload: bytes, mask: bytes | None = None) -> bytes:
         head = struct.pack("!BBQ", FIN | opcode, masking | 127, size)
     if mask is None:
         return head + payload
-    return head + mask + _masked(payload, mask)
+    return head + mask + xor_mask(payload, mask)
 
 
 def text_frames(messages: list[bytes]) -> bytes:

@@ -198,6 +198,7 @@ def test_the_committed_baseline_loads_and_every_benchmark_is_discovered() -> Non
     assert runner.discover() == {
         "crypto": "bench.crypto.run",
         "fields": "bench.fields.bench_fields",
+        "frames": "bench.frames.run",
         "pipeline": "bench.pipeline.run",
         "store": "bench.store.bench_store",
     }

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 
+from core_ext._wsmask import mask
 from gateway.ws_frames import (
     BINARY,
     INVALID_PAYLOAD,
@@ -203,3 +204,17 @@ def test_each_end_refuses_the_others_masking() -> None:
     with pytest.raises(FrameError) as error:
         FrameParser(LIMIT, masked=False).feed(frame(TEXT, b"hi", b"abcd"))
     assert (error.value.code, error.value.reason) == (PROTOCOL_ERROR, "server frame masked")
+
+
+@given(st.binary(max_size=2000), st.binary(min_size=4, max_size=4))
+def test_the_compiled_mask_is_the_payload_xor_the_repeated_key(payload: bytes,
+                                                               key: bytes) -> None:
+    masked = mask(payload, key)
+    assert masked == bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    assert mask(bytearray(masked), key) == payload
+
+
+@pytest.mark.parametrize("key", [b"", b"abc", b"abcde"])
+def test_a_masking_key_is_four_bytes(key: bytes) -> None:
+    with pytest.raises(ValueError, match="4 bytes"):
+        mask(b"payload", key)
