@@ -22,7 +22,7 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import h11
@@ -61,11 +61,21 @@ class _Result(msgspec.Struct):
 _result = msgspec.json.Decoder(_Result)
 
 
-@dataclass
+@dataclass(eq=False, slots=True)
 class _Waiter:
+    """A submit waiting for its result: its task sleeps in ``wait_task_rescheduled``
+    (cheaper than an Event) until the reader, or the connection failing, answers it
+    (once: the answer takes it out of ``_waiting``)."""
+
     sent: float
-    done: trio.Event = field(default_factory=trio.Event)
+    task: trio.lowlevel.Task
     outcome: Outcome = (0, "TRANSPORT_PENDING")
+    gone: bool = False  # cancelled while it waited
+
+    def answer(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        if not self.gone:
+            trio.lowlevel.reschedule(self.task)
 
 
 def _client_frame(opcode: int, payload: bytes) -> bytes:
@@ -189,17 +199,30 @@ class StreamConnection:
         self._flush.set()
 
     async def submit(self, envelope: bytes) -> Outcome:
-        async with self._credit:
+        try:
+            # No checkpoint while there is credit: waiting for the result is one.
+            self._credit.acquire_nowait()
+        except trio.WouldBlock:
+            await self._credit.acquire()
+        try:
             if self._closed is not None:  # closed while this submit waited for credit
                 raise StreamClosed(f"stream closed: {self._closed!r}")
             seq = next(self._seqs)
-            waiter = self._waiting[seq] = _Waiter(trio.current_time())
+            waiter = self._waiting[seq] = _Waiter(trio.current_time(),
+                                                  trio.lowlevel.current_task())
             self._queue(_client_frame(TEXT, b'{"op":"submit","seq":%d,"env":%s}' % (seq, envelope)))
-            await waiter.done.wait()
+
+            def abort(_: object) -> trio.lowlevel.Abort:
+                waiter.gone = True
+                return trio.lowlevel.Abort.SUCCEEDED
+
+            await trio.lowlevel.wait_task_rescheduled(abort)
             if waiter.outcome[0]:  # 0: the connection failed, nothing was answered
                 self.answered += 1
                 self.waited_s += trio.current_time() - waiter.sent
             return waiter.outcome
+        finally:
+            self._credit.release()
 
     async def _watch(self) -> None:
         """Fail the connection once a submit has waited ``timeout_s`` for its result
@@ -241,16 +264,14 @@ class StreamConnection:
         waiter = self._waiting.pop(result.seq, None)
         if waiter is not None:
             body = result.receipt if len(result.receipt) else result.problem
-            waiter.outcome = outcomes.single(result.status, bytes(body))
-            waiter.done.set()
+            waiter.answer(outcomes.single(result.status, bytes(body)))
 
     def _fail(self, exc: BaseException) -> None:
         """Every submit still waiting gets the failure; later ones get it at once."""
         if self._closed is None:
             self._closed = exc
         for waiter in self._waiting.values():
-            waiter.outcome = outcomes.failure(exc)
-            waiter.done.set()
+            waiter.answer(outcomes.failure(exc))
         self._waiting.clear()
         self._flush.set()
 
