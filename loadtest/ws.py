@@ -290,7 +290,7 @@ class WsTransport:
         self._nursery = nursery
         self._target = target
         self._cards = cards
-        # Keyed by (sender, stream number): a sender's streams are used in turn.
+        # Keyed by (sender, stream number), numbered from 0 as the sender's streams open.
         self._connections: dict[tuple[str, int], StreamConnection] = {}
         self._opening: dict[tuple[str, int], trio.Lock] = {}
         self._opened: Counter[str] = Counter()  # stream numbers taken, by sender

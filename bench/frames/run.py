@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         return [e.data.encode() for e in theirs.events() if isinstance(e, TextMessage)]
 
     # The guard: both ends read every message back as it was sent.
-    assert read_ours() == read_theirs() == [MESSAGE] * FRAMES_PER_READ
+    if not read_ours() == read_theirs() == [MESSAGE] * FRAMES_PER_READ:
+        raise RuntimeError("the frames did not read back as the messages sent")
     client = Connection(ConnectionType.CLIENT)
     text = MESSAGE.decode()
 
