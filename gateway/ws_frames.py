@@ -98,7 +98,7 @@ class FrameParser:
             start = at + head + 4 * self._masked
             if end - start < size:
                 break
-            payload = (xor_mask(buffer[start:start + size], bytes(buffer[start - 4:start]))
+            payload = (xor_mask(buffer[start:start + size], buffer[start - 4:start])
                        if self._masked else bytes(buffer[start:start + size]))
             at = start + size
             self._take(opcode, bool(first & FIN), payload, received)
