@@ -55,6 +55,14 @@ async def test_identifiers_in_keys_compare_byte_by_byte(store: Store, sql: Sql) 
     assert partitions == 0
 
 
+async def test_an_entity_change_enters_one_index(store: Store, sql: Sql) -> None:
+    """The one its reader uses, (kind, key, id), is the primary key (0020)."""
+    rows = await sql.fetch("SELECT indexname, indexdef FROM pg_indexes"
+                           " WHERE tablename = 'entity_history'")
+    assert [(r["indexname"], r["indexdef"].split(" USING ")[1]) for r in rows] == [
+        ("entity_history_pkey", "btree (kind, key, id)")]
+
+
 async def test_retention_drops_old_days_and_keeps_their_keys(
     tmp_path: Path, database_url: str, sql: Sql
 ) -> None:
