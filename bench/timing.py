@@ -1,5 +1,6 @@
 """The timing loop shared by the Python-side measurements."""
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -34,3 +35,12 @@ def rate(
             return done / (now - start)
         if now - chunk_start < MIN_CHUNK_SECONDS:
             n *= 2
+
+
+def calls_per_second(call: Callable[[], object], seconds: float) -> float:
+    """`rate` of a call that takes no arguments, made over and over."""
+    def run(n: int) -> None:
+        for _ in itertools.repeat(None, n):
+            call()
+
+    return rate(run, seconds)

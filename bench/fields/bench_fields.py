@@ -7,7 +7,6 @@ there is no reference to divide it by).
 """
 
 import argparse
-import itertools
 import sys
 from collections.abc import Callable
 
@@ -15,7 +14,7 @@ import msgspec
 
 from bench.fields.declaration import ITEMS, Declaration, sample_json, validate
 from bench.result import emit, metric
-from bench.timing import rate
+from bench.timing import calls_per_second
 from core_ext import fields
 
 FULL_SECONDS = 2.0  # per declaration figure; each check gets a tenth of it
@@ -24,14 +23,6 @@ QUICK_SECONDS = 0.05
 
 def _progress(message: str) -> None:
     print(f"fields: {message}", file=sys.stderr, flush=True)
-
-
-def _calls_per_second(call: Callable[[], object], seconds: float) -> float:
-    def run(n: int) -> None:
-        for _ in itertools.repeat(None, n):
-            call()
-
-    return rate(run, seconds)
 
 
 CHECKS: dict[str, Callable[[], object]] = {
@@ -54,7 +45,7 @@ CHECKS: dict[str, Callable[[], object]] = {
 
 def per_call_ns(seconds: float) -> dict[str, float]:
     """Nanoseconds of CPU time per call of each check, on a valid value."""
-    return {name: round(1e9 / _calls_per_second(call, seconds), 1) for name, call in CHECKS.items()}
+    return {name: round(1e9 / calls_per_second(call, seconds), 1) for name, call in CHECKS.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     validate(decoder.decode(data))  # the guard: the sample is valid, so every check runs
 
     _progress(f"{ITEMS}-item declaration, {len(data)} bytes")
-    decoded = _calls_per_second(lambda: decoder.decode(data), seconds)
-    checked = _calls_per_second(lambda: validate(decoder.decode(data)), seconds)
+    decoded = calls_per_second(lambda: decoder.decode(data), seconds)
+    checked = calls_per_second(lambda: validate(decoder.decode(data)), seconds)
     _progress(f"{len(CHECKS)} checks one by one")
     per_call = per_call_ns(seconds / 10)
     results = {

@@ -11,16 +11,14 @@ Rates are messages per CPU second.
 """
 
 import argparse
-import itertools
 import os
 import sys
-from collections.abc import Callable
 
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import TextMessage
 
 from bench.result import emit, metric
-from bench.timing import rate
+from bench.timing import calls_per_second
 from gateway.ws_frames import TEXT, FrameParser, frame
 
 FULL_SECONDS = 2.0
@@ -59,12 +57,12 @@ def main(argv: list[str] | None = None) -> None:
     text = MESSAGE.decode()
 
     _progress(f"{FRAMES_PER_READ} client frames of {len(MESSAGE)} bytes a read")
-    read = {name: FRAMES_PER_READ * rate(_repeat(fn), seconds)
+    read = {name: FRAMES_PER_READ * calls_per_second(fn, seconds)
             for name, fn in (("ours", read_ours), ("wsproto", read_theirs))}
     _progress("client frames written one at a time")
     write = {
-        "ours": rate(_repeat(lambda: frame(TEXT, MESSAGE, os.urandom(4))), seconds),
-        "wsproto": rate(_repeat(lambda: client.send(TextMessage(data=text))), seconds),
+        "ours": calls_per_second(lambda: frame(TEXT, MESSAGE, os.urandom(4)), seconds),
+        "wsproto": calls_per_second(lambda: client.send(TextMessage(data=text)), seconds),
     }
     emit(
         "frames",
@@ -77,14 +75,6 @@ def main(argv: list[str] | None = None) -> None:
         message_bytes=len(MESSAGE),
         settings={"seconds": seconds, "quick": args.quick, "frames_per_read": FRAMES_PER_READ},
     )
-
-
-def _repeat(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in itertools.repeat(None, n):
-            call()
-
-    return run
 
 
 if __name__ == "__main__":
