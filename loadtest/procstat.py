@@ -57,6 +57,17 @@ def with_children(pids: list[int]) -> list[int]:
     return sorted(found)
 
 
+def parent_named(pid: int, name: str) -> int | None:
+    """The parent of ``pid`` if both run the program ``name``; else None."""
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+        parent = int(status.split("\nPPid:", 1)[1].split()[0])
+        names = [(PROC / str(p) / "comm").read_text().strip() for p in (pid, parent)]
+    except (OSError, IndexError, ValueError):
+        return None
+    return parent if names == [name, name] else None
+
+
 def cpu_seconds_and_rss(pid: int) -> tuple[float, int] | None:
     """utime + stime in seconds, and resident bytes; None if the process is gone."""
     try:
@@ -80,6 +91,7 @@ class Sampler:
     exclude: list[int] = field(default_factory=list)
     period_s: float = 0.5
     samples: list[dict[str, float]] = field(default_factory=list)
+    busy_s: float = 0.0  # CPU seconds over the sampled periods
 
     def total(self) -> tuple[float, int]:
         cpu, rss = 0.0, 0
@@ -93,16 +105,20 @@ class Sampler:
     async def run(self, origin: float) -> None:
         last_cpu, _ = self.total()
         last = trio.current_time()
-        while True:
-            await trio.sleep(self.period_s)
-            cpu, rss = self.total()
-            now = trio.current_time()
-            self.samples.append({
-                "t": round(now - origin, 3),
-                "cpu_percent": round(100 * (cpu - last_cpu) / (now - last), 1),
-                "rss_mb": round(rss / 2**20, 1),
-            })
-            last_cpu, last = cpu, now
+        try:
+            while True:
+                await trio.sleep(self.period_s)
+                cpu, rss = self.total()
+                now = trio.current_time()
+                self.busy_s += max(cpu - last_cpu, 0.0)  # less: a process ended
+                self.samples.append({
+                    "t": round(now - origin, 3),
+                    "cpu_percent": round(100 * (cpu - last_cpu) / (now - last), 1),
+                    "rss_mb": round(rss / 2**20, 1),
+                })
+                last_cpu, last = cpu, now
+        finally:  # the part of a period the run ended in
+            self.busy_s += max(self.total()[0] - last_cpu, 0.0)
 
     def summary(self) -> dict[str, object]:
         cpu = [s["cpu_percent"] for s in self.samples]
@@ -111,5 +127,6 @@ class Sampler:
             "cpu_percent_mean": round(sum(cpu) / len(cpu), 1) if cpu else None,
             "cpu_percent_max": max(cpu) if cpu else None,
             "rss_mb_max": max((s["rss_mb"] for s in self.samples), default=None),
+            "cpu_s": round(self.busy_s, 3),
             "samples": self.samples,
         }

@@ -47,6 +47,16 @@ def summary(recorder: Recorder, load: Load, driver: str, wall_s: float,
     }
 
 
+def cpu_per_document(busy_s: dict[str, float], documents: int) -> dict[str, float | None]:
+    """CPU microseconds per answered document of each sampled group, and in all: what
+    a document costs, comparable across machines of different speed where docs/s
+    is not (the gateway, its database and the client share the cores)."""
+    if not documents:
+        return {name: None for name in (*busy_s, "total")}
+    per = {name: round(1e6 * seconds / documents, 1) for name, seconds in busy_s.items()}
+    return {**per, "total": round(1e6 * sum(busy_s.values()) / documents, 1)}
+
+
 def expectations(corpus: Corpus, recorder: Recorder,
                  answered: Iterable[int]) -> dict[str, Any]:
     """Expected against observed outcome counts over the corpus prefix that was answered."""

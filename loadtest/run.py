@@ -25,6 +25,7 @@ import trio
 from loadtest import report
 from loadtest.baselines.launch import WORKERS, echo_server
 from loadtest.corpus_store import Corpus
+from loadtest.database import server_pids
 from loadtest.engine import Engine, Load
 from loadtest.procstat import Sampler, listening_pids
 from loadtest.progress import Progress
@@ -64,8 +65,10 @@ class Series:
     url: str
     pids: list[int]
     echoes: list[int]  # every baseline server the run started: never the client's
+    database_pids: list[int] = field(default_factory=list)  # the target's database server
     server: Sampler = field(init=False)
     client: Sampler = field(init=False)
+    database: Sampler = field(init=False)
     recorders: list[Recorder] = field(default_factory=list)
     abandoned: list[range] = field(default_factory=list)
     senders: list[list[dict[str, Any]]] = field(default_factory=list)
@@ -76,6 +79,7 @@ class Series:
     def __post_init__(self) -> None:
         self.server = Sampler(self.pids)
         self.client = Sampler([os.getpid()], exclude=[*self.pids, *self.echoes])
+        self.database = Sampler(self.database_pids)
 
     async def turn(self, corpus: Corpus, plan: RunPlan, load: Load) -> None:
         """Load the server for one turn, from where its previous turn left the corpus."""
@@ -86,6 +90,8 @@ class Series:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self.server.run, begun - self.active_s)
             nursery.start_soon(self.client.run, begun - self.active_s)
+            if self.database_pids:
+                nursery.start_soon(self.database.run, begun - self.active_s)
             async with open_transport(plan.driver, target,
                                       corpus.cards_by_enterprise()) as transport:
                 engine = Engine(transport, corpus, load, Progress(self.name, load.count))
@@ -103,6 +109,12 @@ class Series:
         summary = report.summary(recorder, plan.load, plan.driver, self.active_s, abandoned)
         summary["server"] = self.server.summary()
         summary["client"] = self.client.summary()
+        samplers = {"server": self.server, "client": self.client}
+        if self.database_pids:
+            summary["database"] = self.database.summary()
+            samplers["database"] = self.database
+        summary["cpu_us_per_document"] = report.cpu_per_document(
+            {name: sampler.busy_s for name, sampler in samplers.items()}, recorder.completed)
         if self.senders:
             summary["senders"] = joined_senders(self.senders)[:SENDERS_SHOWN]
         if len(self.recorders) > 1:
@@ -129,7 +141,8 @@ def run(corpus: Corpus, url: str, plan: RunPlan, out: Path, label: str) -> dict[
                   for worker in (WORKERS if plan.baselines else ())]
         started = [echo.pid for echo in echoes]
         everyone = [Series(echo.name, echo.url, [echo.pid], started) for echo in echoes]
-        everyone.append(Series("target", url, pids, started))
+        database = server_pids(plan.database_url) if plan.database_url else []
+        everyone.append(Series("target", url, pids, started, database))
         trio.run(_take_turns, corpus, plan, everyone)
     baselines = {series.name: series.measured(plan).summary for series in everyone[:-1]}
     measured = everyone[-1].measured(plan)

@@ -7,6 +7,7 @@ LOADTEST_SMOKE_N (default 24).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import trio
 
@@ -56,6 +58,19 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
             stop_gateway(running)
 
 
+def postmaster_pid(database_url: str) -> int:
+    """The first line of the server's postmaster.pid, in its data directory."""
+
+    async def data_directory() -> str:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return str(await connection.fetchval("SHOW data_directory"))
+        finally:
+            await connection.close()
+
+    return int((Path(asyncio.run(data_directory())) / "postmaster.pid").read_text().split()[0])
+
+
 @pytest.mark.parametrize("driver", DRIVERS)
 @pytest.mark.parametrize("mode", ["closed", "open"])
 def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver: DriverName,
@@ -75,6 +90,11 @@ def test_gateway_every_driver_and_mode(gateway: Gateway, tmp_path: Path, driver:
     assert target["reconciliation"]["ok"], target["reconciliation"]
     assert target["reconciliation"]["held_receipts"] > N // 2
     assert target["server"]["pids"] == [gateway.process.pid]
+    assert target["database"]["pids"] == [postmaster_pid(gateway.database_url)]
+    per_document = target["cpu_us_per_document"]
+    assert per_document["server"] > 0 and per_document["client"] > 0
+    assert per_document["total"] == pytest.approx(
+        per_document["server"] + per_document["client"] + per_document["database"], abs=0.2)
     if driver == "ws":
         assert sum(row["documents"] for row in target["senders"]) == \
             target["documents"]["answered"]
