@@ -19,6 +19,14 @@ async def execute(url: str, statement: str) -> None:
         await connection.close()
 
 
+async def fetchval(url: str, query: str) -> object:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(query)
+    finally:
+        await connection.close()
+
+
 def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 

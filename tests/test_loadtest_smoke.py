@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import trio
 
@@ -31,7 +30,7 @@ from loadtest.run import RunPlan, run
 from loadtest.transport import DRIVERS, DriverName, Target, Unit
 from loadtest.ws import open_ws
 from routing.subsystems import REGISTRY
-from tests.databases import scratch_database
+from tests.databases import fetchval, scratch_database
 from tests.e2e.gateway import Gateway, start_gateway, stop_gateway
 
 N = int(os.environ.get("LOADTEST_SMOKE_N", "24"))
@@ -60,15 +59,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
 
 def postmaster_pid(database_url: str) -> int:
     """The first line of the server's postmaster.pid, in its data directory."""
-
-    async def data_directory() -> str:
-        connection = await asyncpg.connect(database_url)
-        try:
-            return str(await connection.fetchval("SHOW data_directory"))
-        finally:
-            await connection.close()
-
-    return int((Path(asyncio.run(data_directory())) / "postmaster.pid").read_text().split()[0])
+    data_directory = Path(str(asyncio.run(fetchval(database_url, "SHOW data_directory"))))
+    return int((data_directory / "postmaster.pid").read_text().split()[0])
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
