@@ -16,7 +16,7 @@ General layout:
   migrator.py      versioned SQL migrations (migrations/NNNN_*.sql), advisory-locked
   safety.py        refuse fsync/synchronous_commit/full_page_writes = off
   notify.py        LISTEN connection and fan-out to subscribers
-  embedded.py      the embedded pgserver PostgreSQL
+  embedded.py      the embedded pgserver PostgreSQL, sized for the write rate when new
 """
 
 from gateway.store.model import (

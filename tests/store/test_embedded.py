@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import pytest
+import trio
 
 from gateway.config import Config
 from gateway.store import Store
+from gateway.store.embedded import MIB, EmbeddedServer, memory_bytes, settings
+from tests.databases import execute, fetchval
 
 from .helpers import enterprise, sealer, submission
+
+GIB = 1 << 30
 
 
 async def test_embedded_server_starts_serves_and_stops(pg_dir: Path) -> None:
@@ -19,3 +27,37 @@ async def test_embedded_server_starts_serves_and_stops(pg_dir: Path) -> None:
         await store.aclose()
     assert (pg_dir / "home" / "pgdata" / "PG_VERSION").exists()
     assert not (pg_dir / "home" / "pgdata" / "postmaster.pid").exists()
+
+
+@pytest.mark.parametrize(("memory", "shared_buffers"), [
+    (256 * MIB, "128MB"), (2 * GIB, "512MB"), (24 * GIB, "4096MB"), (256 * GIB, "4096MB"),
+])
+def test_shared_buffers_are_a_quarter_of_memory_within_bounds(
+        memory: int, shared_buffers: str) -> None:
+    assert settings(memory) == {
+        "shared_buffers": shared_buffers, "max_wal_size": "8GB", "checkpoint_timeout": "15min"}
+
+
+def _bytes(server: EmbeddedServer, name: str) -> object:
+    return asyncio.run(fetchval(server.url, f"SELECT pg_size_bytes(current_setting('{name}'))"))
+
+
+def test_a_new_cluster_is_configured_once_and_keeps_the_operators_changes(
+        pg_dir: Path) -> None:
+    expected = settings(memory_bytes())
+    server = trio.run(EmbeddedServer.start, pg_dir)
+    try:
+        # In effect at once: the first start restarted the new cluster.
+        assert _bytes(server, "shared_buffers") == int(
+            expected["shared_buffers"].removesuffix("MB")) * MIB
+        assert _bytes(server, "max_wal_size") == 8 * GIB
+        assert asyncio.run(fetchval(server.url, "SHOW checkpoint_timeout")) == "15min"
+        asyncio.run(execute(server.url, "ALTER SYSTEM SET max_wal_size = '2GB'"))
+    finally:
+        trio.run(server.stop)
+    server = trio.run(EmbeddedServer.start, pg_dir)
+    try:
+        assert _bytes(server, "max_wal_size") == 2 * GIB
+    finally:
+        trio.run(server.stop)
+    assert not (pg_dir / "pgdata" / "postmaster.pid").exists()
