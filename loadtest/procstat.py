@@ -68,23 +68,31 @@ def parent_named(pid: int, name: str) -> int | None:
     return parent if names == [name, name] else None
 
 
-def cpu_seconds_and_rss(pid: int) -> tuple[float, int] | None:
-    """utime + stime in seconds, and resident bytes; None if the process is gone."""
+def cpu_seconds_and_rss(pid: int, reaped: bool = False) -> tuple[float, int] | None:
+    """utime + stime in seconds (with ``reaped``, plus cutime + cstime: the CPU of the
+    children it has waited for), and resident bytes; None if the process is gone."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
         statm = (PROC / str(pid) / "statm").read_text().split()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2:].split()  # the name may hold spaces
-    return (int(fields[11]) + int(fields[12])) / TICKS, int(statm[1]) * PAGE
+    ticks = sum(int(f) for f in fields[11:15 if reaped else 13])
+    return ticks / TICKS, int(statm[1]) * PAGE
 
 
 @dataclass
 class Sampler:
     """Samples total CPU % (100 = one core) and RSS of some processes every period.
 
+    A child that ends keeps counting: its parent's cutime and cstime take over its CPU
+    once the parent has waited for it, as PostgreSQL's postmaster does for each
+    backend and autovacuum worker (summing the live processes alone dropped all the
+    CPU a process had used when it ended, and took a period's CPU below zero).
+
     ``exclude``: processes (with their children) that are not counted even where
     they are children of ``pids``, such as a baseline server the client started.
+    With any, the CPU of ended children is not counted: it may be theirs.
     """
 
     pids: list[int]
@@ -97,7 +105,7 @@ class Sampler:
         cpu, rss = 0.0, 0
         excluded = set(with_children(self.exclude))
         for pid in set(with_children(self.pids)) - excluded:
-            found = cpu_seconds_and_rss(pid)
+            found = cpu_seconds_and_rss(pid, reaped=not self.exclude)
             if found:
                 cpu, rss = cpu + found[0], rss + found[1]
         return cpu, rss

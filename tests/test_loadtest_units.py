@@ -298,6 +298,23 @@ def test_an_excluded_child_is_not_counted_with_its_parent() -> None:
         busy.wait()
 
 
+def test_a_child_that_ended_keeps_counting_once_waited_for() -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while (child := cpu_seconds_and_rss(busy.pid)) and child[0] < 0.3:
+            assert time.monotonic() < deadline, "the busy child got no CPU"
+            time.sleep(0.05)
+    finally:
+        busy.kill()
+    alive, _ = Sampler([os.getpid()]).total()
+    busy.wait()
+    ended, _ = Sampler([os.getpid()]).total()
+    assert ended >= alive
+    # Excluding processes gives up ended children: they may be the excluded ones.
+    assert Sampler([os.getpid()], exclude=[2**22 + 1]).total()[0] < ended - 0.25
+
+
 async def test_listening_pid_discovery() -> None:
     listener = (await trio.open_tcp_listeners(0, host="127.0.0.1"))[0]
     port = listener.socket.getsockname()[1]
