@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 import h11
@@ -283,30 +285,32 @@ def test_proc_sampling_of_this_process() -> None:
     assert listening_pids(1) == []
 
 
-def test_an_excluded_child_is_not_counted_with_its_parent() -> None:
+@contextmanager
+def _busy_child() -> Iterator[subprocess.Popen[bytes]]:
+    """A child process spinning on a core, once it has used 0.3 s of CPU; killed (not
+    waited for) at the end."""
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         deadline = time.monotonic() + 10
         while (child := cpu_seconds_and_rss(busy.pid)) and child[0] < 0.3:
             assert time.monotonic() < deadline, "the busy child got no CPU"
             time.sleep(0.05)
-        with_child, _ = Sampler([os.getpid()]).total()
-        without, _ = Sampler([os.getpid()], exclude=[busy.pid]).total()
-        assert with_child - without > 0.25
+        yield busy
     finally:
         busy.kill()
-        busy.wait()
+
+
+def test_an_excluded_child_is_not_counted_with_its_parent() -> None:
+    with _busy_child() as busy:
+        with_child, _ = Sampler([os.getpid()]).total()
+        without, _ = Sampler([os.getpid()], exclude=[busy.pid]).total()
+    busy.wait()
+    assert with_child - without > 0.25
 
 
 def test_a_child_that_ended_keeps_counting_once_waited_for() -> None:
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        deadline = time.monotonic() + 10
-        while (child := cpu_seconds_and_rss(busy.pid)) and child[0] < 0.3:
-            assert time.monotonic() < deadline, "the busy child got no CPU"
-            time.sleep(0.05)
-    finally:
-        busy.kill()
+    with _busy_child() as busy:
+        pass
     alive, _ = Sampler([os.getpid()]).total()
     busy.wait()
     ended, _ = Sampler([os.getpid()]).total()
