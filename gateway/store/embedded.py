@@ -4,12 +4,12 @@
 ``<home>/pgdata``; it listens on a Unix socket only and is stopped when the
 store closes (or at interpreter exit, pgserver's own safety net).
 
-A data directory this module creates gets ``SETTINGS`` (``ALTER SYSTEM``, then one
+A data directory this module creates gets ``settings()`` (``ALTER SYSTEM``, then one
 restart, on its first start only: later changes of the operator's are kept).
 initdb sizes a cluster for a small shared machine, 128 MB of shared buffers and
 a checkpoint every 1 GB of WAL; at the gateway's write rate that is a checkpoint
-every few tens of seconds and a working set that leaves the buffers within
-minutes (docs/store.md, "Server settings").
+every minute or less and a working set that soon leaves the buffers
+(docs/store.md, "Server settings").
 """
 
 from __future__ import annotations
