@@ -9,6 +9,7 @@ its postmaster with ``--pid`` to include it).
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,9 +77,15 @@ def cpu_seconds_and_rss(pid: int, reaped: bool = False) -> tuple[float, int] | N
         statm = (PROC / str(pid) / "statm").read_text().split()
     except OSError:
         return None
+    rss = int(statm[1]) * PAGE
+    if pid == os.getpid():
+        # /proc counts in ticks (10 ms), which a short run of the client may not reach.
+        times = os.times()
+        return time.process_time() + (
+            times.children_user + times.children_system if reaped else 0.0), rss
     fields = stat[stat.rindex(")") + 2:].split()  # the name may hold spaces
     ticks = sum(int(f) for f in fields[11:15 if reaped else 13])
-    return ticks / TICKS, int(statm[1]) * PAGE
+    return ticks / TICKS, rss
 
 
 @dataclass
