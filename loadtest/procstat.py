@@ -2,8 +2,9 @@
 
 Server processes are given by pid, or discovered as every process holding a
 listening TCP socket on the target's port (hypercorn workers share it); the
-children of those processes count too (the embedded PostgreSQL does not: name
-its postmaster with ``--pid`` to include it).
+children of those processes count too. The embedded PostgreSQL is not one of
+them: with ``--database-url``, ``loadtest.database`` finds its postmaster and the
+run samples it as the database, apart from the server.
 """
 
 from __future__ import annotations
