@@ -15,6 +15,7 @@ General layout:
   partitions.py    daily partitions ahead, on demand, retention
   migrator.py      versioned SQL migrations (migrations/NNNN_*.sql), advisory-locked
   safety.py        refuse fsync/synchronous_commit/full_page_writes = off
+  advice.py        warn of shared_buffers/max_wal_size/checkpoint_timeout below advice
   notify.py        LISTEN connection and fan-out to subscribers
   embedded.py      the embedded pgserver PostgreSQL, sized for the write rate when new
 """

@@ -18,6 +18,7 @@ import asyncpg
 import msgspec
 
 from gateway.store import partitions, queries
+from gateway.store.advice import below_advice
 from gateway.store.batch import Key, fetch_stored, write_batch
 from gateway.store.failures import Transient, is_transient
 from gateway.store.feed_notifier import FeedNotifier
@@ -112,6 +113,10 @@ class Database:
     async def check_durability(self) -> None:
         async with self._connection() as conn:
             await check_durability(conn)
+
+    async def below_advice(self, advised: Mapping[str, str]) -> list[str]:
+        async with self._connection() as conn:
+            return await below_advice(conn, advised)
 
     async def migrate(self) -> list[int]:
         """Apply pending migrations; return the versions applied now."""

@@ -1,9 +1,10 @@
 """The Store: what the gateway (trio) sees of PostgreSQL.
 
 ``Store.open`` starts the embedded server when no URL is configured, connects,
-refuses an unsafe server, migrates, creates partitions ahead and starts the
-background tasks: ``pool_size`` group-commit writers, the hourly maintenance
-(partitions ahead, retention) and, once someone listens, the LISTEN loop.
+refuses an unsafe server, warns of one set up below the advised settings, migrates,
+creates partitions ahead and starts the background tasks: ``pool_size`` group-commit
+writers, the hourly maintenance (partitions ahead, retention) and, once someone
+listens, the LISTEN loop.
 
 The background tasks run in one trio *system* task: ``open`` must return a
 Store (not a context manager) for the application's startup hook, and a
@@ -23,9 +24,10 @@ import trio
 
 from gateway.config import Config
 from gateway.metrics import COMMIT_BATCH, STORE_QUEUE
+from gateway.store.advice import advice_message
 from gateway.store.bridge import LoopThread
 from gateway.store.database import Database, utc_today
-from gateway.store.embedded import EmbeddedServer
+from gateway.store.embedded import EmbeddedServer, memory_bytes, settings
 from gateway.store.failures import Transient, is_transient
 from gateway.store.group_commit import RETRY_AFTER_S, GroupCommitter, Key
 from gateway.store.model import Change, Entity, Outcome, Sealer, Submission
@@ -92,6 +94,9 @@ class Store:
             db = await _connect(loop, url, config, sealer)
             store = cls(config, url, loop, db, server)
             await store._call(db.check_durability)
+            advised = settings(memory_bytes())
+            if below := await store._call(lambda: db.below_advice(advised)):
+                log.warning(advice_message(below))
             await store.migrate()
             await store.maintain()
         except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,12 @@ from .helpers import enterprise, sealer, submission
 GIB = 1 << 30
 
 
-async def test_embedded_server_starts_serves_and_stops(pg_dir: Path) -> None:
+async def test_embedded_server_starts_serves_and_stops(
+        pg_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     store = await Store.open(Config(home=pg_dir / "home"), sealer)
     try:
+        # A new cluster has the advised settings: nothing to tell the operator.
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert (await store.commit(submission(enterprise(), "E-1"))).kind == "new"
         assert await store.ping()
     finally:
@@ -42,8 +46,13 @@ def _bytes(server: EmbeddedServer, name: str) -> object:
     return asyncio.run(fetchval(server.url, f"SELECT pg_size_bytes(current_setting('{name}'))"))
 
 
+async def _open_and_close(config: Config) -> None:
+    store = await Store.open(config, sealer)
+    await store.aclose()
+
+
 def test_a_new_cluster_is_configured_once_and_keeps_the_operators_changes(
-        pg_dir: Path) -> None:
+        pg_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     expected = settings(memory_bytes())
     server = trio.run(EmbeddedServer.start, pg_dir)
     try:
@@ -58,6 +67,11 @@ def test_a_new_cluster_is_configured_once_and_keeps_the_operators_changes(
     server = trio.run(EmbeddedServer.start, pg_dir)
     try:
         assert _bytes(server, "max_wal_size") == 2 * GIB
+        # The store serves it, and tells the operator of the one setting below advice.
+        trio.run(_open_and_close, Config(home=pg_dir / "home", database_url=server.url))
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1
+        assert warnings[0].startswith("PostgreSQL runs with max_wal_size=2GB (advised 8GB): ")
     finally:
         trio.run(server.stop)
     assert not (pg_dir / "pgdata" / "postmaster.pid").exists()
